@@ -1,0 +1,47 @@
+# Clinch: `make run` sets everything up and starts Clinch; `make test` runs the tests.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install run demo test test-all lint bench eval clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first, pinned: a looser pin (or sentence-transformers first) pulls a CUDA build.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/clinch db-upgrade
+	$(BIN)/clinch ingest demo/docs --visibility public --base-url https://quillstack.example/docs
+	$(BIN)/clinch ingest demo/internal --visibility internal
+	$(BIN)/clinch ingest demo/pricing.yaml --visibility public
+
+run: demo
+	$(BIN)/clinch up
+
+test: $(STAMP)
+	$(BIN)/pytest -m "not integration" -q
+
+test-all: $(STAMP)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(BIN)/lint-imports
+
+bench: $(STAMP)
+	$(BIN)/clinch bench retrieval
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

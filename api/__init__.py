@@ -1,0 +1,1 @@
+"""FastAPI app: routes, auth, schemas, error mapping."""

@@ -1,0 +1,36 @@
+"""The FastAPI app factory; the entry point hands it a way to open its resources."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.resources import AppResources
+from api.routes import health, ingest, search, sessions
+
+
+def create_app(open_resources: Callable[[], AppResources]) -> FastAPI:
+    """Return the API; resources are opened in the lifespan and closed after it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resources = open_resources()
+        app.state.resources = resources
+        try:
+            yield
+        finally:
+            resources.close()
+
+    app = FastAPI(
+        title="Clinch",
+        summary="Self-hostable AI sales assistant and lead scoring",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (health, sessions, search, ingest):
+        app.include_router(module.router)
+    return app

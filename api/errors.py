@@ -1,0 +1,81 @@
+"""Map domain errors to HTTP statuses and a `{"error", "detail"}` body."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.auth import Forbidden, InvalidCredentials, InvalidRole, MissingCredentials
+from checkout.errors import InvalidCatalog, PlanNotFound, PriceNotListed
+from ingestion.errors import IngestionError, SourceNotFound
+from leads.errors import ClinchError
+from retrieval.errors import InvalidQuery, VectorStoreBusy, VectorStoreUnavailable
+
+# Most specific first: the first matching class decides the status.
+STATUS_BY_ERROR: tuple[tuple[type[ClinchError], int], ...] = (
+    (MissingCredentials, 401),
+    (InvalidCredentials, 401),
+    (Forbidden, 403),
+    (InvalidRole, 422),
+    (SourceNotFound, 404),
+    (PlanNotFound, 404),
+    (PriceNotListed, 409),
+    (InvalidCatalog, 422),
+    (IngestionError, 422),
+    (InvalidQuery, 422),
+    (VectorStoreBusy, 503),
+    (VectorStoreUnavailable, 503),
+)
+
+
+def _code(error: ClinchError) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(error).__name__).lower()
+
+
+def status_for(error: ClinchError) -> int:
+    """Return the HTTP status of a domain error (400 when none is listed)."""
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(error, cls):
+            return status
+    return 400
+
+
+def error_body(error: str, detail: object) -> dict[str, object]:
+    """Return the one error body shape of the API."""
+    return {"error": error, "detail": detail}
+
+
+async def _clinch_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ClinchError)
+    headers = {"WWW-Authenticate": "Bearer"} if status_for(exc) == 401 else None
+    return JSONResponse(
+        error_body(_code(exc), exc.message), status_code=status_for(exc), headers=headers
+    )
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    detail = [
+        {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "problem": e["msg"]}
+        for e in exc.errors()
+    ]
+    return JSONResponse(error_body("invalid_request", detail), status_code=422)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = "not_found" if exc.status_code == 404 else f"http_{exc.status_code}"
+    return JSONResponse(
+        error_body(code, exc.detail), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that turn errors into `{"error", "detail"}` responses."""
+    app.add_exception_handler(ClinchError, _clinch_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,0 +1,42 @@
+"""What the entry point hands the app: clients and job functions, built from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from retrieval.embedder import Embedder
+from retrieval.schemas import Visibility
+from retrieval.store import VectorStore
+
+JobState = Literal["queued", "running", "succeeded", "failed"]
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """Where a background job is."""
+
+    id: str
+    state: JobState
+    done: int = 0
+    total: int = 0
+    result: dict[str, object] | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class AppResources:
+    """Clients and functions the API needs; api/ never reads settings itself."""
+
+    sessions: sessionmaker[Session]
+    embedder: Embedder
+    store: VectorStore
+    enqueue_ingest: Callable[[str, Visibility, str | None, bool], str]
+    job_status: Callable[[str], JobStatus]
+    signing_key: str
+    session_ttl_s: int
+    vector_backend: str
+    close: Callable[[], None]

@@ -1,0 +1,1 @@
+"""Checkout: the pricing catalog, signed checkout links and purchases."""

@@ -1,0 +1,1 @@
+"""Clinch entry point: settings, CLI, Celery app and wiring."""

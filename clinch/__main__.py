@@ -1,0 +1,5 @@
+"""Run the CLI as `python -m clinch`."""
+
+from clinch.cli import main
+
+main()

@@ -1,0 +1,114 @@
+"""Build the API's resources from settings, with the embedded vectors worker."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from typing import Any
+
+from celery import Celery
+from celery.result import AsyncResult
+from fastapi import FastAPI
+
+from api.app import create_app
+from api.auth import create_key, verify_key
+from api.resources import AppResources, JobState, JobStatus
+from clinch.celery_app import VECTORS_QUEUE, create_celery
+from clinch.settings import Settings
+from clinch.wiring import Clients, open_clients
+from leads.db import unit_of_work
+from leads.errors import ClinchError
+from retrieval.schemas import Visibility
+
+LOCAL_KEY_FILE = "local-admin.key"
+_STATES: dict[str, JobState] = {
+    "PENDING": "queued", "RECEIVED": "queued", "RETRY": "queued",
+    "STARTED": "running", "PROGRESS": "running",
+    "SUCCESS": "succeeded", "FAILURE": "failed", "REVOKED": "failed",
+}
+
+
+class EmbeddedWorker:
+    """A Celery worker thread inside the process that holds the embedded vector store."""
+
+    def __init__(self, app: Celery, *, queues: list[str]) -> None:
+        self._worker: Any = app.WorkController(
+            hostname=f"vectors-{socket.gethostname()}-{threading.get_native_id()}@localhost",
+            pool_cls="solo", concurrency=1, queues=queues, without_heartbeat=True,
+            without_mingle=True, without_gossip=True, loglevel="INFO",
+        )
+        self._thread = threading.Thread(target=self._worker.start, name="clinch-vectors-worker",
+                                        daemon=True)
+
+    def start(self) -> None:
+        """Start consuming in the background."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop consuming and wait for the current task."""
+        self._worker.stop(in_sighandler=False)
+        self._thread.join(timeout=30)
+
+
+def job_status(app: Celery, job_id: str) -> JobStatus:
+    """Return a Celery task's state as a job status."""
+    result = AsyncResult(job_id, app=app)
+    state = _STATES.get(result.state, "running")
+    info = result.info
+    if state == "succeeded" and isinstance(info, dict):
+        counts = info.get("files")
+        total = len(counts) if isinstance(counts, list) else 0
+        return JobStatus(job_id, state, total, total, result=info)
+    if state == "failed":
+        return JobStatus(job_id, state, error=str(info))
+    if isinstance(info, dict):
+        return JobStatus(job_id, state, int(info.get("done", 0)), int(info.get("total", 0)))
+    return JobStatus(job_id, state)
+
+
+def ensure_local_admin_key(settings: Settings, clients: Clients) -> None:
+    """Keep an admin key in a 0600 file under home so the local CLI can reach this server."""
+    path = settings.resolved_home / LOCAL_KEY_FILE
+    with unit_of_work(clients.sessions) as session:
+        if path.exists():
+            try:
+                verify_key(session, path.read_text().strip())
+                return
+            except ClinchError:
+                pass
+        key = create_key(session, name="local-cli", role="admin")
+    path.write_text(key.secret)
+    path.chmod(0o600)
+
+
+def build_resources(settings: Settings) -> AppResources:
+    """Open clients, the Celery app and (embedded mode) the in-process vectors worker."""
+    clients = open_clients(settings)
+    celery = create_celery(settings)
+    celery.clinch_clients.provide(clients)  # type: ignore[attr-defined]
+    ensure_local_admin_key(settings, clients)
+    worker = EmbeddedWorker(celery, queues=[VECTORS_QUEUE]) if not settings.qdrant_url else None
+    if worker is not None:
+        worker.start()
+
+    def enqueue(root: str, visibility: Visibility, base_url: str | None, force: bool) -> str:
+        return str(celery.send_task(
+            "ingestion.ingest_source", args=[root, visibility, base_url, force]
+        ).id)
+
+    def close() -> None:
+        if worker is not None:
+            worker.stop()
+        clients.close()
+
+    return AppResources(
+        sessions=clients.sessions, embedder=clients.embedder, store=clients.store,
+        enqueue_ingest=enqueue, job_status=lambda job_id: job_status(celery, job_id),
+        signing_key=settings.signing_key(), session_ttl_s=settings.session_token_ttl_s,
+        vector_backend="qdrant-server" if settings.qdrant_url else "qdrant-edge", close=close,
+    )
+
+
+def create_api(settings: Settings) -> FastAPI:
+    """Return the API app for these settings."""
+    return create_app(lambda: build_resources(settings))

@@ -1,0 +1,120 @@
+"""The one Settings object; read only by the entry points (CLI, API, Celery)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EmbedderBackend = Literal["torch", "onnx", "onnx-int8"]
+
+
+class EmbedderSettings(BaseModel):
+    """Which embedding model runs and how."""
+
+    backend: EmbedderBackend = "onnx"
+    batch_size: int = Field(default=32, ge=1, le=1024)
+    threads: int = Field(default=1, ge=1, le=64)
+
+
+class ChunkingSettings(BaseModel):
+    """How documents are cut for the embedder's 256-token window."""
+
+    max_tokens: int = Field(default=200, ge=32, le=256)
+    overlap_tokens: int = Field(default=40, ge=0, le=128)
+
+
+class IngestSettings(BaseModel):
+    """Limits applied to every ingested file."""
+
+    max_file_mb: float = Field(default=10.0, gt=0)
+    resync_minutes: int = Field(default=60, ge=1)
+
+
+class Settings(BaseSettings):
+    """Clinch configuration, from `CLINCH_*` environment variables (nested with `__`)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CLINCH_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    home: Path = Path("var")
+    database_url: str | None = None
+    qdrant_url: str | None = None
+    qdrant_api_key: SecretStr | None = None
+    collection: str = "knowledge"
+    broker_url: str | None = None
+    result_backend: str | None = None
+    secret_key: SecretStr | None = None
+    session_token_ttl_s: int = Field(default=3600, ge=60)
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    embedder: EmbedderSettings = EmbedderSettings()
+    chunking: ChunkingSettings = ChunkingSettings()
+    ingest: IngestSettings = IngestSettings()
+
+    @field_validator("secret_key")
+    @classmethod
+    def _refuse_weak_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("CLINCH_SECRET_KEY must be at least 32 characters")
+        return value
+
+    @property
+    def resolved_home(self) -> Path:
+        """Return the home folder as an absolute path."""
+        return self.home.expanduser().resolve()
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """Return the store-of-record URL (SQLite under home unless configured)."""
+        return self.database_url or f"sqlite:///{self.resolved_home / 'clinch.sqlite'}"
+
+    @property
+    def vector_path(self) -> Path:
+        """Return the folder of the embedded Qdrant Edge shard."""
+        return self.resolved_home / "qdrant-edge"
+
+    @property
+    def celery_broker_url(self) -> str:
+        """Return the broker URL: a server-free SQLite transport unless configured."""
+        return self.broker_url or f"sqla+sqlite:///{self.resolved_home / 'broker.sqlite'}"
+
+    @property
+    def celery_result_backend(self) -> str:
+        """Return the Celery result backend URL."""
+        if self.result_backend:
+            return self.result_backend
+        if self.broker_url and self.broker_url.startswith("redis"):
+            return self.broker_url
+        return f"db+sqlite:///{self.resolved_home / 'results.sqlite'}"
+
+    @property
+    def max_file_bytes(self) -> int:
+        """Return the per-file ingest size limit in bytes."""
+        return int(self.ingest.max_file_mb * 1024 * 1024)
+
+    def signing_key(self) -> str:
+        """Return the secret key, creating and keeping one under home when none is set."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.resolved_home / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once."""
+    return Settings()

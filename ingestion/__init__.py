@@ -1,0 +1,1 @@
+"""Ingestion: loaders, heading-aware chunking and the incremental ingest job."""

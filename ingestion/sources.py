@@ -1,0 +1,58 @@
+"""Finding files under a root and turning each into a loaded document."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from checkout.catalog_loader import load_catalog
+from checkout.catalog_text import render_catalog_markdown
+from checkout.errors import CatalogError
+from ingestion.documents import LoadedDocument
+from ingestion.errors import DocumentTooLarge, IngestionError, SourceNotFound
+from ingestion.loaders import load_document
+
+PRICING_SUFFIXES = (".yaml", ".yml", ".csv")
+
+
+def discover(root: Path) -> list[Path]:
+    """Return every non-hidden file under root (or root itself if it is a file), sorted."""
+    if not root.exists():
+        raise SourceNotFound(f"{root} does not exist: give a folder or a file to ingest")
+    if root.is_file():
+        return [root]
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+
+
+def is_pricing_file(path: Path) -> bool:
+    """Return True for a pricing catalog (pricing*.yaml, pricing*.yml, pricing*.csv)."""
+    return path.suffix.lower() in PRICING_SUFFIXES and path.stem.lower().startswith("pricing")
+
+
+def file_hash(path: Path, *, fingerprint: str, max_bytes: int) -> str:
+    """Return the hash deciding re-ingest: the bytes plus how they are processed."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise DocumentTooLarge(path, size, max_bytes)
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(fingerprint.encode())
+    return digest.hexdigest()
+
+
+def load_source(path: Path, *, max_bytes: int, company: str | None = None) -> LoadedDocument:
+    """Load a document, or a pricing catalog rendered as readable text."""
+    if not is_pricing_file(path):
+        return load_document(path, max_bytes=max_bytes)
+    try:
+        catalog = load_catalog(path, company=company)
+    except CatalogError as exc:
+        raise IngestionError(exc.message) from exc
+    sections = render_catalog_markdown(catalog)
+    text = "\n\n".join(markdown for _, markdown in sections)
+    return LoadedDocument(
+        text=text, title=f"{catalog.company} pricing", url=None, visibility=None, kind="pricing"
+    )

@@ -1,0 +1,1 @@
+"""Store of record: SQLAlchemy models, repositories and migrations."""

@@ -1,0 +1,1 @@
+"""Retrieval: embedder, vector stores (Qdrant Edge, Qdrant server), hybrid search."""

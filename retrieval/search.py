@@ -1,0 +1,56 @@
+"""Search: embed the query, run it inside the audience filter, return RetrievedChunks."""
+
+from __future__ import annotations
+
+from retrieval.embedder import Embedder
+from retrieval.errors import InvalidQuery
+from retrieval.schemas import AUDIENCE_VISIBILITY, Audience, RetrievedChunk, SearchMode, StoredHit
+from retrieval.sparse import query_vector
+from retrieval.store import VectorQuery, VectorStore
+
+MAX_QUERY_CHARS = 2000
+MAX_K = 100
+
+
+def _to_chunk(hit: StoredHit) -> RetrievedChunk:
+    p = hit.payload
+    return RetrievedChunk(
+        id=hit.id,
+        text=p.text,
+        title=p.title,
+        source=p.source,
+        url=p.url,
+        heading_path=p.heading_path,
+        visibility=p.visibility,
+        score=hit.score,
+    )
+
+
+def search(
+    query: str,
+    *,
+    embedder: Embedder,
+    store: VectorStore,
+    audience: Audience,
+    k: int = 5,
+    mode: SearchMode = "hybrid",
+) -> list[RetrievedChunk]:
+    """Return the k best chunks for a query that the audience may see."""
+    text = query.strip()
+    if not text:
+        raise InvalidQuery("the query is empty: type a question or keywords")
+    if len(text) > MAX_QUERY_CHARS:
+        raise InvalidQuery(f"the query is {len(text)} characters; the limit is {MAX_QUERY_CHARS}")
+    if not 1 <= k <= MAX_K:
+        raise InvalidQuery(f"k must be between 1 and {MAX_K} (got {k})")
+    if audience not in AUDIENCE_VISIBILITY:
+        raise InvalidQuery(f"unknown audience {audience!r}: use 'prospect' or 'rep'")
+    dense = embedder.embed_query(text) if mode != "sparse" else [0.0] * embedder.dimension
+    vector_query = VectorQuery(
+        dense=[float(x) for x in dense],
+        sparse=query_vector(text),
+        visibilities=AUDIENCE_VISIBILITY[audience],
+        limit=k,
+        mode=mode,
+    )
+    return [_to_chunk(hit) for hit in store.query(vector_query)]
