@@ -59,9 +59,7 @@ def get_principal(
         principal = verify_key(session, secret)
         session.commit()
         return principal
-    return verify_session_token(
-        resources.signing_key, secret, max_age_s=resources.session_ttl_s
-    )
+    return verify_session_token(resources.signing_key, secret, max_age_s=resources.session_ttl_s)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

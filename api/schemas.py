@@ -34,6 +34,7 @@ class SearchRequest(BaseModel):
     audience: Audience = "prospect"
     k: int = Field(default=5, ge=1, le=100)
     mode: SearchMode = "hybrid"
+    per_source: int | None = Field(default=1, ge=1, le=100)
 
 
 class SearchHit(BaseModel):

@@ -26,8 +26,12 @@ from retrieval.errors import VectorStoreBusy
 from retrieval.schemas import Audience, SearchMode, Visibility
 from retrieval.search import search as run_search
 
-app = typer.Typer(name="clinch", help="Clinch: AI sales assistant and lead scoring.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    name="clinch",
+    help="Clinch: AI sales assistant and lead scoring.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 app.add_typer(keys_app, name="keys")
 app.add_typer(eval_app, name="eval")
 console = Console()
@@ -52,17 +56,24 @@ class _Bar:
 
 
 def _progress(enabled: bool) -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err, disable=not enabled, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not enabled,
+        transient=True,
+    )
 
 
 @app.command()
 def ingest(
     path: Annotated[Path, typer.Argument(help="Folder or file to ingest")],
-    visibility: Annotated[Visibility, typer.Option(help="public (prospects) or internal (reps)")]
-    = "public",
-    base_url: Annotated[str | None, typer.Option(help="URL prefix for pages without `url`")]
-    = None,
+    visibility: Annotated[
+        Visibility, typer.Option(help="public (prospects) or internal (reps)")
+    ] = "public",
+    base_url: Annotated[str | None, typer.Option(help="URL prefix for pages without `url`")] = None,
     force: Annotated[bool, typer.Option(help="Re-embed even unchanged files")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary")] = False,
 ) -> None:
@@ -78,10 +89,15 @@ def ingest(
         try:
             with unit_of_work(clients.sessions) as session, _progress(not as_json) as bar:
                 summary = ingest_path(
-                    session, root=path, embedder=clients.embedder, store=clients.store,
-                    options=ingest_options(settings, visibility=visibility, base_url=base_url,
-                                           force=force),
-                    checkpoint=session.commit, listener=_Bar(bar),
+                    session,
+                    root=path,
+                    embedder=clients.embedder,
+                    store=clients.store,
+                    options=ingest_options(
+                        settings, visibility=visibility, base_url=base_url, force=force
+                    ),
+                    checkpoint=session.commit,
+                    listener=_Bar(bar),
                 )
         finally:
             clients.close()
@@ -93,27 +109,38 @@ def ingest(
         raise typer.Exit(1)
 
 
-def _ingest_remote(path: Path, visibility: Visibility, base_url: str | None, force: bool,
-                   as_json: bool) -> IngestSummary:
+def _ingest_remote(
+    path: Path, visibility: Visibility, base_url: str | None, force: bool, as_json: bool
+) -> IngestSummary:
     err.print("the vector store is held by a running Clinch: ingesting through its API")
     remote = RemoteClinch(get_settings())
-    body: dict[str, object] = {"path": str(path.resolve()), "visibility": visibility,
-                               "base_url": base_url, "force": force}
+    body: dict[str, object] = {
+        "path": str(path.resolve()),
+        "visibility": visibility,
+        "base_url": base_url,
+        "force": force,
+    }
     with _progress(not as_json) as progress:
         bar = progress.add_task("ingesting (server)", total=None)
         return remote.ingest(
-            body, on_progress=lambda done, total: progress.update(bar, completed=done,
-                                                                  total=total or None)
+            body,
+            on_progress=lambda done, total: progress.update(
+                bar, completed=done, total=total or None
+            ),
         )
 
 
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="What to search for")],
-    audience: Annotated[Audience, typer.Option(help="prospect (public docs) or rep (all)")]
-    = "prospect",
+    audience: Annotated[
+        Audience, typer.Option(help="prospect (public docs) or rep (all)")
+    ] = "prospect",
     k: Annotated[int, typer.Option("-k", help="How many results", min=1, max=100)] = 5,
     mode: Annotated[SearchMode, typer.Option(help="hybrid, dense or sparse")] = "hybrid",
+    per_source: Annotated[
+        int, typer.Option(help="At most this many chunks of one page", min=1)
+    ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Search the knowledge base the way the assistant does."""
@@ -121,17 +148,38 @@ def search(
     try:
         clients = open_clients(settings)
     except VectorStoreBusy:
-        body: dict[str, object] = {"query": query, "audience": audience, "k": k, "mode": mode}
+        body: dict[str, object] = {
+            "query": query,
+            "audience": audience,
+            "k": k,
+            "mode": mode,
+            "per_source": per_source,
+        }
         hits = RemoteClinch(settings).search(body)["hits"]
     else:
         try:
-            chunks = run_search(query, embedder=clients.embedder, store=clients.store,
-                                audience=audience, k=k, mode=mode)
+            chunks = run_search(
+                query,
+                embedder=clients.embedder,
+                store=clients.store,
+                audience=audience,
+                k=k,
+                mode=mode,
+                per_source=per_source,
+            )
         finally:
             clients.close()
         hits = [
-            {"id": c.id, "score": c.score, "title": c.title, "source": c.source, "url": c.url,
-             "heading_path": list(c.heading_path), "visibility": c.visibility, "text": c.text}
+            {
+                "id": c.id,
+                "score": c.score,
+                "title": c.title,
+                "source": c.source,
+                "url": c.url,
+                "heading_path": list(c.heading_path),
+                "visibility": c.visibility,
+                "text": c.text,
+            }
             for c in chunks
         ]
     if as_json:
@@ -152,8 +200,12 @@ def serve(
 
     settings = get_settings()
     configure_process(settings)
-    uvicorn.run(create_api(settings), host=host or settings.api_host,
-                port=port or settings.api_port, log_level="info")
+    uvicorn.run(
+        create_api(settings),
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        log_level="info",
+    )
 
 
 @app.command()
@@ -168,8 +220,16 @@ def worker(
     configure_process(settings)
     default = DEFAULT_QUEUE if not settings.qdrant_url else f"{DEFAULT_QUEUE},{VECTORS_QUEUE}"
     celery = create_celery(settings)
-    celery.worker_main(["worker", "--loglevel=INFO", f"--queues={queues or default}",
-                        f"--concurrency={concurrency}", "--without-gossip", "--without-mingle"])
+    celery.worker_main(
+        [
+            "worker",
+            "--loglevel=INFO",
+            f"--queues={queues or default}",
+            f"--concurrency={concurrency}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
 
 
 @app.command()

@@ -36,9 +36,16 @@ def retrieval(
         for path in qa:
             rows = load_qa(path)
             for mode in MODES:
+
                 def retrieve(question: str, mode: SearchMode = mode) -> list[str]:
-                    chunks = search(question, embedder=clients.embedder, store=clients.store,
-                                    audience="prospect", k=k, mode=mode)
+                    chunks = search(
+                        question,
+                        embedder=clients.embedder,
+                        store=clients.store,
+                        audience="prospect",
+                        k=k,
+                        mode=mode,
+                    )
                     return [c.source for c in chunks]
 
                 score = score_retrieval(rows, retrieve=retrieve, mode=mode, k=k)
@@ -50,8 +57,9 @@ def retrieval(
         return
     table = Table("qa set", "mode", "rows", f"hit@{k}", "MRR")
     for r in results:
-        table.add_row(str(r["qa"]), str(r["mode"]), str(r["rows"]), f"{r['hit_at_k']:.3f}",
-                      f"{r['mrr']:.3f}")
+        table.add_row(
+            str(r["qa"]), str(r["mode"]), str(r["rows"]), f"{r['hit_at_k']:.3f}", f"{r['mrr']:.3f}"
+        )
     console.print(table)
 
 

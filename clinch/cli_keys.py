@@ -37,7 +37,9 @@ def create(
     if as_json:
         print_json(console, {"id": key.id, "name": key.name, "role": key.role, "key": key.secret})
     else:
-        console.print(f"key {key.id} for {key.name} ({key.role}); store it now, it is not shown again:")
+        console.print(
+            f"key {key.id} for {key.name} ({key.role}); store it now, it is not shown again:"
+        )
         console.print(key.secret, soft_wrap=True)
 
 
@@ -50,8 +52,14 @@ def list_keys(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     try:
         with unit_of_work(sessions) as session:
             rows = [
-                {"id": k.id, "name": k.name, "role": k.role, "created_at": k.created_at,
-                 "last_used_at": k.last_used_at, "revoked": k.revoked_at is not None}
+                {
+                    "id": k.id,
+                    "name": k.name,
+                    "role": k.role,
+                    "created_at": k.created_at,
+                    "last_used_at": k.last_used_at,
+                    "revoked": k.revoked_at is not None,
+                }
                 for k in repo.list_keys(session)
             ]
     finally:
@@ -61,14 +69,16 @@ def list_keys(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         return
     table = Table("id", "name", "role", "created", "last used", "revoked")
     for r in rows:
-        table.add_row(*(str(r[c]) for c in ("id", "name", "role", "created_at", "last_used_at",
-                                             "revoked")))
+        table.add_row(
+            *(str(r[c]) for c in ("id", "name", "role", "created_at", "last_used_at", "revoked"))
+        )
     console.print(table)
 
 
 @keys_app.command("revoke")
-def revoke(key_id: Annotated[int, typer.Argument(help="The key's id from `clinch keys list`")]
-           ) -> None:
+def revoke(
+    key_id: Annotated[int, typer.Argument(help="The key's id from `clinch keys list`")],
+) -> None:
     """Revoke a key; requests with it are refused from now on."""
     settings = get_settings()
     configure_process(settings)

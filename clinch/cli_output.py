@@ -36,6 +36,11 @@ def print_hits(console: Console, hits: list[dict[str, object]]) -> None:
         heading = hit.get("heading_path") or []
         section = " > ".join(str(h) for h in heading) if isinstance(heading, list) else ""
         text = str(hit.get("text", ""))
-        table.add_row(str(n), f"{float(str(hit.get('score', 0))):.4f}", str(hit.get("source")),
-                      section, text[:160] + ("…" if len(text) > 160 else ""))
+        table.add_row(
+            str(n),
+            f"{float(str(hit.get('score', 0))):.4f}",
+            str(hit.get("source")),
+            section,
+            text[:160] + ("…" if len(text) > 160 else ""),
+        )
     console.print(table)

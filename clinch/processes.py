@@ -32,8 +32,9 @@ def _stop(children: dict[str, subprocess.Popen[bytes]], console: Console) -> Non
             child.wait()
 
 
-def run_group(*, serve_args: list[str], worker: bool, duration_s: float | None,
-              console: Console) -> int:
+def run_group(
+    *, serve_args: list[str], worker: bool, duration_s: float | None, console: Console
+) -> int:
     """Run the processes until Ctrl-C, a signal, the duration, or one of them exits."""
     stopping = False
 

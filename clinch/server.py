@@ -22,9 +22,14 @@ from retrieval.schemas import Visibility
 
 LOCAL_KEY_FILE = "local-admin.key"
 _STATES: dict[str, JobState] = {
-    "PENDING": "queued", "RECEIVED": "queued", "RETRY": "queued",
-    "STARTED": "running", "PROGRESS": "running",
-    "SUCCESS": "succeeded", "FAILURE": "failed", "REVOKED": "failed",
+    "PENDING": "queued",
+    "RECEIVED": "queued",
+    "RETRY": "queued",
+    "STARTED": "running",
+    "PROGRESS": "running",
+    "SUCCESS": "succeeded",
+    "FAILURE": "failed",
+    "REVOKED": "failed",
 }
 
 
@@ -34,11 +39,22 @@ class EmbeddedWorker:
     def __init__(self, app: Celery, *, queues: list[str]) -> None:
         self._worker: Any = app.WorkController(
             hostname=f"vectors-{socket.gethostname()}-{threading.get_native_id()}@localhost",
-            pool_cls="solo", concurrency=1, queues=queues, without_heartbeat=True,
-            without_mingle=True, without_gossip=True, loglevel="INFO",
+            pool_cls="solo",
+            concurrency=1,
+            queues=queues,
+            without_heartbeat=True,
+            without_mingle=True,
+            without_gossip=True,
+            loglevel="INFO",
         )
-        self._thread = threading.Thread(target=self._worker.start, name="clinch-vectors-worker",
-                                        daemon=True)
+        self._app = app
+        self._thread = threading.Thread(target=self._run, name="clinch-vectors-worker", daemon=True)
+
+    def _run(self) -> None:
+        # The solo pool looks tasks up on the thread's current app; without this it falls back
+        # to Celery's default app, whose backend is disabled, and every result is dropped.
+        self._app.set_current()
+        self._worker.start()
 
     def start(self) -> None:
         """Start consuming in the background."""
@@ -85,16 +101,16 @@ def build_resources(settings: Settings) -> AppResources:
     """Open clients, the Celery app and (embedded mode) the in-process vectors worker."""
     clients = open_clients(settings)
     celery = create_celery(settings)
-    celery.clinch_clients.provide(clients)  # type: ignore[attr-defined]
+    celery.clinch_clients.provide(clients)
     ensure_local_admin_key(settings, clients)
     worker = EmbeddedWorker(celery, queues=[VECTORS_QUEUE]) if not settings.qdrant_url else None
     if worker is not None:
         worker.start()
 
     def enqueue(root: str, visibility: Visibility, base_url: str | None, force: bool) -> str:
-        return str(celery.send_task(
-            "ingestion.ingest_source", args=[root, visibility, base_url, force]
-        ).id)
+        return str(
+            celery.send_task("ingestion.ingest_source", args=[root, visibility, base_url, force]).id
+        )
 
     def close() -> None:
         if worker is not None:
@@ -102,10 +118,15 @@ def build_resources(settings: Settings) -> AppResources:
         clients.close()
 
     return AppResources(
-        sessions=clients.sessions, embedder=clients.embedder, store=clients.store,
-        enqueue_ingest=enqueue, job_status=lambda job_id: job_status(celery, job_id),
-        signing_key=settings.signing_key(), session_ttl_s=settings.session_token_ttl_s,
-        vector_backend="qdrant-server" if settings.qdrant_url else "qdrant-edge", close=close,
+        sessions=clients.sessions,
+        embedder=clients.embedder,
+        store=clients.store,
+        enqueue_ingest=enqueue,
+        job_status=lambda job_id: job_status(celery, job_id),
+        signing_key=settings.signing_key(),
+        session_ttl_s=settings.session_token_ttl_s,
+        vector_backend="qdrant-server" if settings.qdrant_url else "qdrant-edge",
+        close=close,
     )
 
 

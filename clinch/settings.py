@@ -112,8 +112,6 @@ class Settings(BaseSettings):
         return key
 
 
-
-
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Return the process-wide settings, read once."""

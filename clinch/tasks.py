@@ -58,38 +58,50 @@ class _TaskProgress:
             self.task.update_state(state="PROGRESS", meta={"done": self.done, "total": self.total})
 
 
-def ingest_options(settings: Settings, *, visibility: Visibility, base_url: str | None,
-                   force: bool) -> IngestOptions:
+def ingest_options(
+    settings: Settings, *, visibility: Visibility, base_url: str | None, force: bool
+) -> IngestOptions:
     """Return ingest options from settings and a request."""
     return IngestOptions(
-        visibility=visibility, max_bytes=settings.max_file_bytes,
-        max_tokens=settings.chunking.max_tokens, overlap_tokens=settings.chunking.overlap_tokens,
-        base_url=base_url, force=force,
+        visibility=visibility,
+        max_bytes=settings.max_file_bytes,
+        max_tokens=settings.chunking.max_tokens,
+        overlap_tokens=settings.chunking.overlap_tokens,
+        base_url=base_url,
+        force=force,
     )
 
 
 def register_tasks(app: Celery, settings: Settings) -> None:
     """Register Clinch's tasks on the app; clients live on `app.clinch_clients`."""
     holder = WorkerClients(settings)
-    app.clinch_clients = holder  # type: ignore[attr-defined]
+    app.clinch_clients = holder
 
-    @app.task(name="ingestion.ingest_source", bind=True, acks_late=True)
+    @app.task(name="ingestion.ingest_source", bind=True, acks_late=True)  # type: ignore[untyped-decorator]
     def ingest_source(
-        self: Task[Any, Any], root: str, visibility: Visibility = "public",
-        base_url: str | None = None, force: bool = False,
+        self: Task[Any, Any],
+        root: str,
+        visibility: Visibility = "public",
+        base_url: str | None = None,
+        force: bool = False,
     ) -> dict[str, object]:
         """Ingest a folder or file: idempotent, so a redelivered task is harmless."""
         clients = holder.get()
         with unit_of_work(clients.sessions) as session:
             summary = ingest_path(
-                session, root=Path(root), embedder=clients.embedder, store=clients.store,
-                options=ingest_options(settings, visibility=visibility, base_url=base_url,
-                                       force=force),
-                checkpoint=session.commit, listener=_TaskProgress(self),
+                session,
+                root=Path(root),
+                embedder=clients.embedder,
+                store=clients.store,
+                options=ingest_options(
+                    settings, visibility=visibility, base_url=base_url, force=force
+                ),
+                checkpoint=session.commit,
+                listener=_TaskProgress(self),
             )
         return summary.to_dict()
 
-    @app.task(name="ingestion.resync_sources", acks_late=True)
+    @app.task(name="ingestion.resync_sources", acks_late=True)  # type: ignore[untyped-decorator]
     def resync_sources() -> list[str]:
         """Queue a re-ingest of every known root so deleted files stop being answered."""
         clients = holder.get()

@@ -49,7 +49,9 @@ def open_store(settings: Settings, *, dimension: int) -> VectorStore:
     if settings.qdrant_url:
         key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
         return ServerStore(
-            collection=settings.collection, dimension=dimension, url=settings.qdrant_url,
+            collection=settings.collection,
+            dimension=dimension,
+            url=settings.qdrant_url,
             api_key=key,
         )
     return EdgeStore(settings.vector_path, dimension=dimension)

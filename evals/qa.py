@@ -35,12 +35,16 @@ def load_qa(path: Path) -> list[QARow]:
             continue
         try:
             data = json.loads(line)
-            rows.append(QARow(
-                id=str(data["id"]), question=str(data["question"]),
-                gold_answer=str(data.get("gold_answer", "")),
-                source_paths=tuple(str(p) for p in data.get("source_paths", [])),
-                answerable=bool(data.get("answerable", True)), kind=str(data.get("kind", "")),
-            ))
+            rows.append(
+                QARow(
+                    id=str(data["id"]),
+                    question=str(data["question"]),
+                    gold_answer=str(data.get("gold_answer", "")),
+                    source_paths=tuple(str(p) for p in data.get("source_paths", [])),
+                    answerable=bool(data.get("answerable", True)),
+                    kind=str(data.get("kind", "")),
+                )
+            )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise InvalidQASet(f"{path}: line {n}: not a QA row ({exc})") from exc
     if not rows:

@@ -10,7 +10,7 @@ import qdrant_edge as qe
 
 from retrieval.errors import VectorStoreBusy, VectorStoreUnavailable
 from retrieval.schemas import ChunkPayload, IndexedChunk, SparseVector, StoredHit
-from retrieval.store import DENSE, RRF_K, SPARSE, VectorQuery
+from retrieval.store import DENSE, DENSE_WEIGHT, RRF_K, SPARSE, SPARSE_WEIGHT, VectorQuery
 
 _INDEXED_FIELDS = ("visibility", "source_key", "doc_hash")
 _SCROLL_PAGE = 1000
@@ -29,7 +29,7 @@ def _sparse(vector: SparseVector) -> qe.SparseVector:
 
 
 def _visibility_filter(query: VectorQuery) -> qe.Filter:
-    match = qe.MatchAny(list(query.visibilities))
+    match = qe.MatchAny([str(v) for v in query.visibilities])
     return qe.Filter(must=[qe.FieldCondition(key="visibility", match=match)])
 
 
@@ -89,7 +89,9 @@ class EdgeStore:
                 limit=query.limit, query=dense, filter=flt, params=params, with_payload=True
             )
         elif query.mode == "sparse":
-            request = qe.QueryRequest(limit=query.limit, query=sparse, filter=flt, with_payload=True)
+            request = qe.QueryRequest(
+                limit=query.limit, query=sparse, filter=flt, with_payload=True
+            )
         else:
             n = query.prefetch_limit
             request = qe.QueryRequest(
@@ -98,7 +100,7 @@ class EdgeStore:
                     qe.Prefetch(limit=n, query=dense, filter=flt, params=params),
                     qe.Prefetch(limit=n, query=sparse, filter=flt),
                 ],
-                query=qe.Fusion.Rrf(k=RRF_K),
+                query=qe.Fusion.Rrf(k=RRF_K, weights=[DENSE_WEIGHT, SPARSE_WEIGHT]),  # type: ignore[arg-type]
                 filter=flt,
                 with_payload=True,
             )

@@ -110,12 +110,18 @@ class SentenceEmbedder:
         vectors = self._model.encode(
             texts, batch_size=self._batch_size, normalize_embeddings=True, convert_to_numpy=True
         )
-        return np.asarray(vectors, dtype=np.float32)
+        matrix: FloatMatrix = np.asarray(vectors, dtype=np.float32)
+        return matrix
 
     def embed_query(self, text: str) -> FloatMatrix:
         """Embed one query as a unit vector."""
-        return self.embed_documents([text])[0]
+        vector: FloatMatrix = self.embed_documents([text])[0]
+        return vector
 
     def count_tokens(self, text: str) -> int:
         """Return how many word pieces the model sees for a text."""
+        # The fast tokenizer's backend counts without the long-sequence warning of `tokenize`.
+        backend = getattr(self._tokenizer, "backend_tokenizer", None)
+        if backend is not None:
+            return len(backend.encode(text, add_special_tokens=False).ids)
         return len(self._tokenizer.tokenize(text))

@@ -9,7 +9,7 @@ from qdrant_client import QdrantClient, models
 
 from retrieval.errors import VectorStoreUnavailable
 from retrieval.schemas import ChunkPayload, IndexedChunk, SparseVector, StoredHit
-from retrieval.store import DENSE, RRF_K, SPARSE, VectorQuery
+from retrieval.store import DENSE, DENSE_WEIGHT, RRF_K, SPARSE, SPARSE_WEIGHT, VectorQuery
 
 _INDEXED_FIELDS = ("visibility", "source_key", "doc_hash")
 _BATCH = 256
@@ -95,13 +95,22 @@ class ServerStore:
         sparse = _sparse(query.sparse)
         if query.mode == "dense":
             result = self._client.query_points(
-                self._collection, query=dense, using=DENSE, query_filter=flt,
-                limit=query.limit, search_params=params, with_payload=True,
+                self._collection,
+                query=dense,
+                using=DENSE,
+                query_filter=flt,
+                limit=query.limit,
+                search_params=params,
+                with_payload=True,
             )
         elif query.mode == "sparse":
             result = self._client.query_points(
-                self._collection, query=sparse, using=SPARSE, query_filter=flt,
-                limit=query.limit, with_payload=True,
+                self._collection,
+                query=sparse,
+                using=SPARSE,
+                query_filter=flt,
+                limit=query.limit,
+                with_payload=True,
             )
         else:
             n = query.prefetch_limit
@@ -111,7 +120,9 @@ class ServerStore:
                     models.Prefetch(query=dense, using=DENSE, filter=flt, limit=n, params=params),
                     models.Prefetch(query=sparse, using=SPARSE, filter=flt, limit=n),
                 ],
-                query=models.RrfQuery(rrf=models.Rrf(k=RRF_K)),
+                query=models.RrfQuery(
+                    rrf=models.Rrf(k=RRF_K, weights=[DENSE_WEIGHT, SPARSE_WEIGHT])
+                ),
                 query_filter=flt,
                 limit=query.limit,
                 with_payload=True,
@@ -132,8 +143,11 @@ class ServerStore:
         offset = None
         while True:
             records, offset = self._client.scroll(
-                self._collection, limit=1000, offset=offset,
-                with_payload=["source_key"], with_vectors=False,
+                self._collection,
+                limit=1000,
+                offset=offset,
+                with_payload=["source_key"],
+                with_vectors=False,
             )
             keys.update(str((r.payload or {}).get("source_key")) for r in records)
             if offset is None:

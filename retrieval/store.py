@@ -10,10 +10,14 @@ from retrieval.schemas import IndexedChunk, SearchMode, SparseVector, StoredHit,
 
 DENSE = "dense"
 SPARSE = "bm25"
-RRF_K = 60
+# Tuned on the Railway dev QA set (docs/retrieval-tuning.md): a small RRF constant and a
+# heavier dense branch; Qdrant applies weights to ranks: 1 / ((rank + 1) / w + k - 1).
+RRF_K = 5
+DENSE_WEIGHT = 3.0
+SPARSE_WEIGHT = 1.0
 # Each branch of a hybrid query fetches this many candidates per requested result.
 PREFETCH_FACTOR = 4
-PREFETCH_MIN = 40
+PREFETCH_MIN = 100
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,11 @@ Admin = Annotated[Principal, Depends(require("admin"))]
 
 def _job(job: JobStatus) -> Job:
     return Job(
-        id=job.id, state=job.state, done=job.done, total=job.total, result=job.result,
+        id=job.id,
+        state=job.state,
+        done=job.done,
+        total=job.total,
+        result=job.result,
         error=job.error,
     )
 

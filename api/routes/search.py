@@ -29,13 +29,25 @@ async def search_route(
     if body.audience == "rep" and principal.role not in ("admin", "rep"):
         raise Forbidden("the rep audience (internal documents) is for admin and rep keys only")
     chunks = await run_in_threadpool(
-        search, body.query, embedder=resources.embedder, store=resources.store,
-        audience=body.audience, k=body.k, mode=body.mode,
+        search,
+        body.query,
+        embedder=resources.embedder,
+        store=resources.store,
+        audience=body.audience,
+        k=body.k,
+        mode=body.mode,
+        per_source=body.per_source,
     )
     hits = [
         SearchHit(
-            id=c.id, score=c.score, title=c.title, source=c.source, url=c.url,
-            heading_path=list(c.heading_path), visibility=c.visibility, text=c.text,
+            id=c.id,
+            score=c.score,
+            title=c.title,
+            source=c.source,
+            url=c.url,
+            heading_path=list(c.heading_path),
+            visibility=c.visibility,
+            text=c.text,
         )
         for c in chunks
     ]

@@ -1,0 +1,36 @@
+"""Benchmarks: every figure is a ratio to a reference measured in the same run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from clinch.settings import Settings
+from leads.errors import ClinchError
+
+
+class BenchmarkUnavailable(ClinchError):
+    """A benchmark's data is missing or its name is unknown."""
+
+
+def default_corpus() -> Path:
+    """Return ../shared/corpus/railway/content beside the repository."""
+    return Path(__file__).resolve().parents[3] / "shared" / "corpus" / "railway" / "content"
+
+
+def run_benchmark(
+    name: str, *, settings: Settings, corpus: Path | None, big: int, console: Console
+) -> dict[str, Any]:
+    """Run the named benchmark and print its table."""
+    if name != "retrieval":
+        raise BenchmarkUnavailable(f"unknown benchmark {name!r}: available: retrieval")
+    from clinch.bench.retrieval_bench import run_retrieval_bench
+
+    folder = corpus or default_corpus()
+    if not folder.exists():
+        raise BenchmarkUnavailable(
+            f"{folder} is missing: the retrieval benchmark needs ../shared/corpus/railway"
+        )
+    return run_retrieval_bench(settings=settings, corpus=folder, big=big, console=console)

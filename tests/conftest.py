@@ -1,0 +1,55 @@
+"""Shared fixtures: the real embedder (loaded once), real stores, a real SQLite database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from leads.db import make_engine, make_session_factory
+from leads.migrate import upgrade
+from retrieval.edge_store import EdgeStore
+from retrieval.embedder import SentenceEmbedder, bundled_model_dir
+from retrieval.server_store import ServerStore
+from retrieval.store import VectorStore
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "demo"
+SHARED = REPO.parent / "shared"
+MODEL_CACHE = REPO / "var" / "test-models"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceEmbedder:
+    """The real MiniLM embedder (ONNX), exported once into var/test-models."""
+    return SentenceEmbedder(bundled_model_dir(), backend="onnx", cache_dir=MODEL_CACHE)
+
+
+@pytest.fixture(params=["edge", "server"])
+def store(
+    request: pytest.FixtureRequest, tmp_path: Path, embedder: SentenceEmbedder
+) -> Iterator[VectorStore]:
+    """Both backends: Qdrant Edge, and qdrant-client local mode standing in for a server."""
+    vector_store: VectorStore
+    if request.param == "edge":
+        vector_store = EdgeStore(tmp_path / "edge", dimension=embedder.dimension)
+    else:
+        vector_store = ServerStore(
+            collection="test", dimension=embedder.dimension, path=tmp_path / "local-qdrant"
+        )
+    yield vector_store
+    vector_store.close()
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """A migrated SQLite database of the test's own."""
+    url = f"sqlite:///{tmp_path / 'clinch.sqlite'}"
+    upgrade(url)
+    engine = make_engine(url)
+    yield make_session_factory(engine)
+    engine.dispose()
