@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None
     collection: str = "knowledge"
+    company_name: str | None = None
     broker_url: str | None = None
     result_backend: str | None = None
     secret_key: SecretStr | None = None

@@ -69,6 +69,7 @@ def ingest_options(
         overlap_tokens=settings.chunking.overlap_tokens,
         base_url=base_url,
         force=force,
+        company=settings.company_name,
     )
 
 
@@ -77,7 +78,7 @@ def register_tasks(app: Celery, settings: Settings) -> None:
     holder = WorkerClients(settings)
     app.clinch_clients = holder
 
-    @app.task(name="ingestion.ingest_source", bind=True, acks_late=True)  # type: ignore[untyped-decorator]
+    @app.task(name="ingestion.ingest_source", bind=True, acks_late=True, shared=False)  # type: ignore[untyped-decorator]
     def ingest_source(
         self: Task[Any, Any],
         root: str,
@@ -101,7 +102,7 @@ def register_tasks(app: Celery, settings: Settings) -> None:
             )
         return summary.to_dict()
 
-    @app.task(name="ingestion.resync_sources", acks_late=True)  # type: ignore[untyped-decorator]
+    @app.task(name="ingestion.resync_sources", acks_late=True, shared=False)  # type: ignore[untyped-decorator]
     def resync_sources() -> list[str]:
         """Queue a re-ingest of every known root so deleted files stop being answered."""
         clients = holder.get()

@@ -47,6 +47,7 @@ class IngestOptions:
     overlap_tokens: int = 40
     base_url: str | None = None
     force: bool = False
+    company: str | None = None
 
 
 @dataclass
@@ -77,7 +78,17 @@ def _url_for(rel: str, doc: LoadedDocument, base_url: str | None) -> str | None:
 
 def _visibility(folder: Visibility, doc: LoadedDocument) -> Visibility:
     # Front matter may make a page internal; it may not expose a page of an internal folder.
-    return "internal" if "internal" in (folder, doc.visibility) else "public"
+    # Any value but "public" (Internal, private, confidential, a typo) keeps the page internal.
+    declared = (doc.visibility or "").strip().lower()
+    if folder == "internal" or (declared and declared != "public"):
+        return "internal"
+    return "public"
+
+
+def _root_of(session: Session, path: Path) -> Path:
+    """Return the folder a file was ingested under before (the deepest one), or its parent."""
+    containing = [Path(r) for r in repo.known_root_paths(session) if path.is_relative_to(r)]
+    return max(containing, key=lambda r: len(r.parts), default=path.parent)
 
 
 class _Job:
@@ -97,7 +108,7 @@ class _Job:
         resolved = root.resolve()
         self.single_file = resolved.is_file()
         self.files = discover(resolved)
-        self.root = resolved.parent if self.single_file else resolved
+        self.root = _root_of(session, resolved) if self.single_file else resolved
         self.root_str = str(self.root)
         self.known = repo.documents_under(session, self.root_str)
         self.outcomes: list[FileOutcome] = []
@@ -140,7 +151,7 @@ class _Job:
             if known is not None and known.content_hash == doc_hash and not self.options.force:
                 self._record(FileOutcome(rel, "unchanged", known.chunk_count))
                 return
-            doc = load_source(path, max_bytes=self.options.max_bytes)
+            doc = load_source(path, max_bytes=self.options.max_bytes, company=self.options.company)
             chunks = chunk_document(
                 doc,
                 count_tokens=self.embedder.count_tokens,
@@ -158,11 +169,29 @@ class _Job:
         if not chunks:
             self._record(FileOutcome(rel, "failed", 0, f"{rel}: no text to index"))
             return
-        self.pending.append(_Pending(rel, doc_hash, doc, chunks, known is not None))
+        # A row left pending by a crashed first ingest (no chunks yet) is still an addition.
+        existed = known is not None and known.chunk_count > 0
+        self.pending.append(_Pending(rel, doc_hash, doc, chunks, existed))
+
+    def _mark_pending(self) -> None:
+        # Committed before the store is touched: if the job dies between the vector write and
+        # the manifest update, the next run sees a hash that matches no file and redoes it.
+        for p in self.pending:
+            repo.upsert_document(
+                self.session,
+                root=self.root_str,
+                path=p.rel,
+                content_hash=f"pending:{p.doc_hash}",
+                visibility=self.options.visibility,
+                title=p.doc.title,
+                chunk_count=self.known[p.rel].chunk_count if p.existed else 0,
+            )
+        self.checkpoint()
 
     def _flush(self) -> None:
         if not self.pending:
             return
+        self._mark_pending()
         texts = [c.embed_text for p in self.pending for c in p.chunks]
         vectors = self.embedder.embed_documents(texts)
         offset = 0

@@ -48,9 +48,11 @@ def load_source(path: Path, *, max_bytes: int, company: str | None = None) -> Lo
     if not is_pricing_file(path):
         return load_document(path, max_bytes=max_bytes)
     try:
-        catalog = load_catalog(path, company=company)
+        # A CSV catalog names no company: use the configured one, else the folder's name.
+        catalog = load_catalog(path, company=company or path.resolve().parent.name.title())
     except CatalogError as exc:
-        raise IngestionError(exc.message) from exc
+        # Name the file, not the server's absolute path.
+        raise IngestionError(exc.message.replace(str(path), path.name)) from exc
     sections = render_catalog_markdown(catalog)
     text = "\n\n".join(markdown for _, markdown in sections)
     return LoadedDocument(

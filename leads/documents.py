@@ -59,3 +59,8 @@ def known_roots(session: Session) -> list[tuple[str, str]]:
         seen.setdefault(root, {}).setdefault(visibility, 0)
         seen[root][visibility] += 1
     return [(root, max(counts, key=lambda v: counts[v])) for root, counts in sorted(seen.items())]
+
+
+def known_root_paths(session: Session) -> list[str]:
+    """Return every root folder that has ingested documents."""
+    return list(session.scalars(select(SourceDocument.root).distinct()))

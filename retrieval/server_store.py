@@ -42,6 +42,7 @@ class ServerStore:
         path: Path | None = None,
     ) -> None:
         self._collection = collection
+        self._local = url is None
         try:
             if url is not None:
                 self._client = QdrantClient(url=url, api_key=api_key, timeout=30)
@@ -60,6 +61,8 @@ class ServerStore:
             },
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
         )
+        if self._local:
+            return  # local mode has no payload indexes (it scans); a server needs them
         for field in _INDEXED_FIELDS:
             self._client.create_payload_index(
                 self._collection, field, field_schema=models.PayloadSchemaType.KEYWORD

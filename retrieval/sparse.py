@@ -80,10 +80,15 @@ def _term_id(term: str) -> int:
     return zlib.crc32(term.encode()) & 0x7FFFFFFF
 
 
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return str(_stemmer.stemWord(word))
+
+
 def terms(text: str) -> list[str]:
     """Return the stemmed, stop-word-free terms of a text."""
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in _STOPWORDS]
-    return list(_stemmer.stemWords(words))
+    stems = (_stem(w) for w in _TOKEN.findall(text.lower()) if w not in _STOPWORDS)
+    return [s for s in stems if s not in _STOPWORDS]
 
 
 def document_vector(text: str) -> SparseVector:
