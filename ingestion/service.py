@@ -26,7 +26,7 @@ _ID_NAMESPACE = uuid.UUID("6f1c1c3e-8a52-4d0e-9d8e-2f4b9b1c0a11")
 # Bump when chunking or payload layout changes, so every file is re-embedded once.
 PIPELINE_VERSION = "1"
 # Chunks from several small files are embedded together: the embedder is fastest in batches.
-EMBED_BATCH_CHUNKS = 128
+EMBED_BATCH_CHUNKS = 512
 
 
 class IngestListener(Protocol):
