@@ -164,3 +164,18 @@ def test_other_missing_paths_are_404(
     response = client.post("/v1/ingest", json={"path": path}, headers=auth["admin"])
     assert response.status_code == 404
     assert response.json()["error"] == "source_not_found"
+
+
+@pytest.mark.xfail(
+    raises=(OSError, RuntimeError),
+    strict=True,
+    reason="product bug: api/routes/ingest.py calls Path.expanduser()/exists() unguarded, so "
+    "a path the OS refuses (name too long, unknown ~user) is a 500, not a 404",
+)
+@pytest.mark.parametrize("path", ["/tmp/" + "n" * 300, "~no-such-user-clinch/docs"])
+def test_paths_the_os_refuses_are_404_not_500(
+    client: TestClient, auth: dict[str, dict[str, str]], path: str
+) -> None:
+    response = client.post("/v1/ingest", json={"path": path}, headers=auth["admin"])
+    assert response.status_code == 404
+    assert response.json()["error"] == "source_not_found"

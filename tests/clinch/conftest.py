@@ -44,15 +44,17 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
 
 
 @pytest.fixture
-def clinch_home(
-    clean_env: None,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    embedder: SentenceEmbedder,
-) -> Path:
-    """CLINCH_HOME in a temporary folder, with the shared model export linked in."""
-    del clean_env, embedder  # the embedder is requested so the shared export exists
+def model_home(tmp_path: Path, embedder: SentenceEmbedder) -> Path:
+    """A home folder with the shared model export linked in (nothing else set)."""
+    del embedder  # requested so the shared export exists before it is linked
     home = tmp_path / "home"
     link_model_cache(home)
-    monkeypatch.setenv("CLINCH_HOME", str(home))
     return home
+
+
+@pytest.fixture
+def clinch_home(clean_env: None, model_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """CLINCH_HOME set to a fresh home, read through get_settings."""
+    del clean_env
+    monkeypatch.setenv("CLINCH_HOME", str(model_home))
+    return model_home

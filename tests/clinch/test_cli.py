@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from api.auth import ROLES, InvalidCredentials, InvalidRole, verify_key
 from clinch.cli import app, main

@@ -1,0 +1,254 @@
+"""Real processes: a Celery worker on Redis that owns the vector store, and `clinch up`."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from celery.result import AsyncResult
+
+from clinch.celery_app import create_celery
+from clinch.server import job_status
+from clinch.settings import Settings
+from clinch.wiring import open_clients
+from retrieval.search import search
+
+# Read at import: the clean_env fixture removes CLINCH_* variables while a test runs.
+REDIS_URL = os.environ.get("CLINCH_TEST_REDIS_URL")
+TASK_TIMEOUT_S = 120.0
+STOP_GRACE_S = 10.0
+# `clinch up` starts three Python processes at once; on a busy two-core machine the API was
+# seen to take 23 to 35 s to answer, so the run leaves room for that before it stops itself.
+UP_FOR_S = 60
+HEALTHY_WITHIN_S = UP_FOR_S - 5.0
+
+needs_redis = pytest.mark.skipif(
+    not REDIS_URL,
+    reason="set CLINCH_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to run a worker on Redis",
+)
+
+
+def _process_env(home: Path, **values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLINCH_")}
+    env.update({"CLINCH_HOME": str(home), "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"})
+    env.update(values)
+    return env
+
+
+def _spawn(
+    args: list[str], *, env: dict[str, str], cwd: Path, log: Path
+) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "clinch", *args],
+            env=env,
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            # Its own process group, so a failed test can still stop everything it started.
+            start_new_session=True,
+        )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> int:
+    """Terminate, then kill after the grace period; return the exit code."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _tail(log: Path, lines: int = 40) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _docs(folder: Path, words: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, word in words.items():
+        (folder / f"{name}.md").write_text(f"# {name.title()}\n\nOur {word} keeps {name} tidy.\n")
+    return folder
+
+
+def _descendants(root: int) -> set[int]:
+    table = subprocess.run(
+        ["ps", "-eo", "pid=,ppid="], capture_output=True, text=True, check=True
+    ).stdout
+    children: dict[int, list[int]] = {}
+    for line in table.splitlines():
+        pid, ppid = (int(x) for x in line.split())
+        children.setdefault(ppid, []).append(pid)
+    found: set[int] = set()
+    stack = [root]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    state = subprocess.run(
+        ["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True
+    ).stdout.strip()
+    return bool(state) and not state.startswith("Z")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --- a worker process on Redis --------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_settings(clean_env: None, model_home: Path) -> Settings:
+    """Settings of the test process: the same home and broker as the worker's."""
+    del clean_env
+    assert REDIS_URL is not None
+    return Settings(home=model_home, broker_url=REDIS_URL, _env_file=None)
+
+
+@pytest.fixture
+def worker(
+    redis_settings: Settings, tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    """`clinch worker` consuming both queues: in this test it alone opens the vector store."""
+    log = tmp_path / "worker.log"
+    env = _process_env(redis_settings.resolved_home, CLINCH_BROKER_URL=str(REDIS_URL))
+    process = _spawn(["worker", "--queues", "default,vectors"], env=env, cwd=tmp_path, log=log)
+    try:
+        yield process, log
+    finally:
+        _stop(process)
+        _kill_group(process)
+
+
+def _wait(result: AsyncResult, worker: tuple[subprocess.Popen[bytes], Path]) -> None:
+    # Poll rather than .get(): an embedded worker earlier in this process marks it as a
+    # worker, where Celery refuses to block on a result.
+    process, log = worker
+    deadline = time.monotonic() + TASK_TIMEOUT_S
+    while not result.ready():
+        if process.poll() is not None:
+            pytest.fail(f"the worker exited with {process.returncode}:\n{_tail(log)}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"no result in {TASK_TIMEOUT_S}s (state {result.state}):\n{_tail(log)}")
+        time.sleep(0.2)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+@needs_redis
+def test_worker_process_ingests_by_task_name(
+    redis_settings: Settings,
+    worker: tuple[subprocess.Popen[bytes], Path],
+    tmp_path: Path,
+) -> None:
+    folder = _docs(tmp_path / "kb", {"ledger": "quibbleframe", "atlas": "mornington"})
+    celery = create_celery(redis_settings)
+    assert celery.conf.result_backend == REDIS_URL
+
+    first = celery.send_task("ingestion.ingest_source", args=[str(folder), "public", None, False])
+    _wait(first, worker)
+    assert first.state == "SUCCESS", _tail(worker[1])
+    summary = first.result
+    assert summary["root"] == str(folder.resolve())
+    assert summary["counts"] == {
+        "added": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "deleted": 0,
+        "failed": 0,
+    }
+    status = job_status(celery, first.id)
+    assert (status.state, status.done, status.total) == ("succeeded", 2, 2)
+
+    again = celery.send_task("ingestion.ingest_source", args=[str(folder), "public", None, False])
+    _wait(again, worker)
+    assert again.result["counts"]["unchanged"] == 2
+
+    missing = celery.send_task("ingestion.ingest_source", args=[str(tmp_path / "gone")])
+    _wait(missing, worker)
+    assert missing.state == "FAILURE"
+    failed = job_status(celery, missing.id)
+    assert failed.state == "failed"
+    assert "does not exist" in str(failed.error)
+
+    # Once the worker has exited, the store it owned opens here and holds its chunks.
+    assert _stop(worker[0]) == 0, _tail(worker[1])
+    clients = open_clients(redis_settings)
+    try:
+        hits = search(
+            "quibbleframe", embedder=clients.embedder, store=clients.store, audience="prospect"
+        )
+    finally:
+        clients.close()
+    assert hits
+    assert hits[0].source == "ledger.md"
+
+
+# --- clinch up ------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_up_serves_then_stops_by_itself_leaving_no_processes(
+    clean_env: None, model_home: Path, tmp_path: Path
+) -> None:
+    del clean_env
+    home = model_home
+    port = _free_port()
+    log = tmp_path / "up.log"
+    env = _process_env(home, CLINCH_API_PORT=str(port))
+    started = time.monotonic()
+    up = _spawn(["up", "--for", str(UP_FOR_S)], env=env, cwd=tmp_path, log=log)
+    try:
+        health: dict[str, object] | None = None
+        while time.monotonic() - started < HEALTHY_WITHIN_S and up.poll() is None:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            except httpx.HTTPError:
+                time.sleep(0.5)
+                continue
+            if response.status_code == 200:
+                health = response.json()
+                break
+        assert health is not None, f"no /healthz within {HEALTHY_WITHIN_S}s:\n{_tail(log)}"
+        assert health["status"] == "ok"
+        assert health["vector_backend"] == "qdrant-edge"
+
+        processes = _descendants(up.pid)
+        # The API, beat and the worker, at least (the worker also forks its pool).
+        assert len(processes) >= 3, _tail(log)
+
+        code = up.wait(timeout=UP_FOR_S + 20 + 3 * STOP_GRACE_S)
+        assert code == 0, _tail(log)
+        assert time.monotonic() - started >= UP_FOR_S
+        assert "stopping Clinch" in log.read_text()
+        left = sorted(pid for pid in processes if _running(pid))
+        assert not left, f"still running after `clinch up` exited: {left}\n{_tail(log)}"
+        assert (home / "local-admin.key").exists()
+    finally:
+        if up.poll() is None:
+            _kill_group(up)
