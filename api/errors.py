@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from fastapi import FastAPI, Request
@@ -11,9 +12,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import Forbidden, InvalidCredentials, InvalidRole, MissingCredentials
 from checkout.errors import InvalidCatalog, PlanNotFound, PriceNotListed
-from ingestion.errors import IngestionError, SourceNotFound
+from ingestion.errors import (
+    IngestionError,
+    IngestJobNotFound,
+    IngestQueueUnavailable,
+    SourceNotFound,
+)
 from leads.errors import ClinchError
 from retrieval.errors import InvalidQuery, VectorStoreBusy, VectorStoreUnavailable
+
+_log = logging.getLogger("clinch.api")
 
 # Most specific first: the first matching class decides the status.
 STATUS_BY_ERROR: tuple[tuple[type[ClinchError], int], ...] = (
@@ -22,6 +30,8 @@ STATUS_BY_ERROR: tuple[tuple[type[ClinchError], int], ...] = (
     (Forbidden, 403),
     (InvalidRole, 422),
     (SourceNotFound, 404),
+    (IngestJobNotFound, 404),
+    (IngestQueueUnavailable, 503),
     (PlanNotFound, 404),
     (PriceNotListed, 409),
     (InvalidCatalog, 422),
@@ -74,8 +84,16 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    # The detail names the request, never internals: the traceback goes to the log.
+    _log.exception("unhandled error on %s %s", request.method, request.url.path)
+    body = error_body("internal_error", "an unexpected error occurred; it has been logged")
+    return JSONResponse(body, status_code=500)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that turn errors into `{"error", "detail"}` responses."""
     app.add_exception_handler(ClinchError, _clinch_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -34,7 +34,7 @@ class AppResources:
     sessions: sessionmaker[Session]
     embedder: Embedder
     store: VectorStore
-    enqueue_ingest: Callable[[str, Visibility, str | None, bool], str]
+    enqueue_ingest: Callable[[str, str, Visibility, str | None, bool], None]
     job_status: Callable[[str], JobStatus]
     signing_key: str
     session_ttl_s: int

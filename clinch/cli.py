@@ -17,7 +17,9 @@ from clinch.remote import RemoteClinch
 from clinch.settings import get_settings
 from clinch.tasks import ingest_options
 from clinch.wiring import configure_process, open_clients
+from ingestion.errors import SourceNotFound
 from ingestion.service import ingest_path
+from ingestion.sources import resolve_source
 from ingestion.summary import FileOutcome, IngestSummary
 from leads.db import unit_of_work
 from leads.errors import ClinchError
@@ -79,8 +81,10 @@ def ingest(
 ) -> None:
     """Add, update and delete a folder's documents in the knowledge base."""
     settings = get_settings()
-    if not path.exists():
-        raise fail(f"{path} does not exist: give a folder or a file to ingest", 2)
+    try:
+        path = resolve_source(str(path))
+    except SourceNotFound as exc:
+        raise fail(exc.message, 2) from exc
     try:
         clients = open_clients(settings)
     except VectorStoreBusy:

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.auth import ROLES, create_key
+from api.auth import ROLES, create_key, parse_role
 from clinch.cli_output import print_json
 from clinch.settings import get_settings
 from clinch.wiring import configure_process, open_database
@@ -26,6 +26,7 @@ def create(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Create a key; its secret is printed once and stored only as a hash."""
+    parse_role(role)  # refuse a bad role before touching the database
     settings = get_settings()
     configure_process(settings)
     engine, sessions = open_database(settings)

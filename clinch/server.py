@@ -16,6 +16,7 @@ from api.resources import AppResources, JobState, JobStatus
 from clinch.celery_app import VECTORS_QUEUE, create_celery
 from clinch.settings import Settings
 from clinch.wiring import Clients, open_clients
+from ingestion.errors import IngestQueueUnavailable
 from leads.db import unit_of_work
 from leads.errors import ClinchError
 from retrieval.schemas import Visibility
@@ -107,10 +108,15 @@ def build_resources(settings: Settings) -> AppResources:
     if worker is not None:
         worker.start()
 
-    def enqueue(root: str, visibility: Visibility, base_url: str | None, force: bool) -> str:
-        return str(
-            celery.send_task("ingestion.ingest_source", args=[root, visibility, base_url, force]).id
-        )
+    def enqueue(
+        job_id: str, root: str, visibility: Visibility, base_url: str | None, force: bool
+    ) -> None:
+        try:
+            celery.send_task(
+                "ingestion.ingest_source", args=[root, visibility, base_url, force], task_id=job_id
+            )
+        except Exception as exc:  # kombu raises many types for a broker that is down
+            raise IngestQueueUnavailable(f"the job queue is unavailable: {exc}") from exc
 
     def close() -> None:
         if worker is not None:

@@ -113,3 +113,11 @@ def human_size(size: int) -> str:
 
 class SourceNotFound(IngestionError):
     """The folder or file to ingest does not exist."""
+
+
+class IngestJobNotFound(IngestionError):
+    """No ingest job has this id."""
+
+
+class IngestQueueUnavailable(IngestionError):
+    """The job queue (Celery broker) could not take the job."""

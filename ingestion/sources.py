@@ -15,6 +15,18 @@ from ingestion.loaders import load_document
 PRICING_SUFFIXES = (".yaml", ".yml", ".csv")
 
 
+def resolve_source(raw: str) -> Path:
+    """Return the absolute path of an existing folder or file, or raise SourceNotFound."""
+    try:
+        path = Path(raw).expanduser().resolve()
+        exists = path.exists()
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise SourceNotFound(f"{raw[:200]!r} is not a usable path ({exc})") from exc
+    if not exists:
+        raise SourceNotFound(f"{raw[:200]} does not exist: give a folder or a file to ingest")
+    return path
+
+
 def discover(root: Path) -> list[Path]:
     """Return every non-hidden file under root (or root itself if it is a file), sorted."""
     if not root.exists():

@@ -166,12 +166,6 @@ def test_other_missing_paths_are_404(
     assert response.json()["error"] == "source_not_found"
 
 
-@pytest.mark.xfail(
-    raises=(OSError, RuntimeError),
-    strict=True,
-    reason="product bug: api/routes/ingest.py calls Path.expanduser()/exists() unguarded, so "
-    "a path the OS refuses (name too long, unknown ~user) is a 500, not a 404",
-)
 @pytest.mark.parametrize("path", ["/tmp/" + "n" * 300, "~no-such-user-clinch/docs"])
 def test_paths_the_os_refuses_are_404_not_500(
     client: TestClient, auth: dict[str, dict[str, str]], path: str
@@ -179,3 +173,14 @@ def test_paths_the_os_refuses_are_404_not_500(
     response = client.post("/v1/ingest", json={"path": path}, headers=auth["admin"])
     assert response.status_code == 404
     assert response.json()["error"] == "source_not_found"
+
+
+def test_unknown_job_id_is_404(client: TestClient, auth: dict[str, dict[str, str]]) -> None:
+    response = client.get("/v1/ingest/no-such-job", headers=auth["admin"])
+    assert response.status_code == 404
+    assert response.json()["error"] == "ingest_job_not_found"
+
+
+def test_job_status_is_admin_only(client: TestClient, auth: dict[str, dict[str, str]]) -> None:
+    response = client.get("/v1/ingest/whatever", headers=auth["rep"])
+    assert response.status_code == 403
