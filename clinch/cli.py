@@ -15,13 +15,11 @@ from clinch.cli_keys import keys_app
 from clinch.cli_output import print_hits, print_ingest_summary, print_json
 from clinch.remote import RemoteClinch
 from clinch.settings import get_settings
-from clinch.tasks import ingest_options
+from clinch.tasks import ingest_options, run_ingest
 from clinch.wiring import configure_process, open_clients
 from ingestion.errors import SourceNotFound
-from ingestion.service import ingest_path
 from ingestion.sources import resolve_source
 from ingestion.summary import FileOutcome, IngestSummary
-from leads.db import unit_of_work
 from leads.errors import ClinchError
 from leads.migrate import upgrade
 from retrieval.errors import VectorStoreBusy
@@ -91,18 +89,11 @@ def ingest(
         summary = _ingest_remote(path, visibility, base_url, force, as_json)
     else:
         try:
-            with unit_of_work(clients.sessions) as session, _progress(not as_json) as bar:
-                summary = ingest_path(
-                    session,
-                    root=path,
-                    embedder=clients.embedder,
-                    store=clients.store,
-                    options=ingest_options(
-                        settings, visibility=visibility, base_url=base_url, force=force
-                    ),
-                    checkpoint=session.commit,
-                    listener=_Bar(bar),
-                )
+            options = ingest_options(
+                settings, visibility=visibility, base_url=base_url, force=force
+            )
+            with _progress(not as_json) as bar:
+                summary = run_ingest(clients, path, options, listener=_Bar(bar))
         finally:
             clients.close()
     if as_json:
@@ -173,19 +164,7 @@ def search(
             )
         finally:
             clients.close()
-        hits = [
-            {
-                "id": c.id,
-                "score": c.score,
-                "title": c.title,
-                "source": c.source,
-                "url": c.url,
-                "heading_path": list(c.heading_path),
-                "visibility": c.visibility,
-                "text": c.text,
-            }
-            for c in chunks
-        ]
+        hits = [c.to_dict() for c in chunks]
     if as_json:
         print_json(console, {"query": query, "audience": audience, "hits": hits})
     else:

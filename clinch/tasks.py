@@ -9,8 +9,8 @@ from celery import Celery, Task
 
 from clinch.settings import Settings
 from clinch.wiring import Clients, open_clients
-from ingestion.service import IngestOptions, ingest_path
-from ingestion.summary import FileOutcome
+from ingestion.service import IngestListener, IngestOptions, ingest_path
+from ingestion.summary import FileOutcome, IngestSummary
 from leads import documents as documents_repo
 from leads.db import unit_of_work
 from retrieval.schemas import Visibility
@@ -73,6 +73,22 @@ def ingest_options(
     )
 
 
+def run_ingest(
+    clients: Clients, root: Path, options: IngestOptions, *, listener: IngestListener | None
+) -> IngestSummary:
+    """Run one ingest job in its own unit of work, committing after every file."""
+    with unit_of_work(clients.sessions) as session:
+        return ingest_path(
+            session,
+            root=root,
+            embedder=clients.embedder,
+            store=clients.store,
+            options=options,
+            checkpoint=session.commit,
+            listener=listener,
+        )
+
+
 def register_tasks(app: Celery, settings: Settings) -> None:
     """Register Clinch's tasks on the app; clients live on `app.clinch_clients`."""
     holder = WorkerClients(settings)
@@ -87,19 +103,8 @@ def register_tasks(app: Celery, settings: Settings) -> None:
         force: bool = False,
     ) -> dict[str, object]:
         """Ingest a folder or file: idempotent, so a redelivered task is harmless."""
-        clients = holder.get()
-        with unit_of_work(clients.sessions) as session:
-            summary = ingest_path(
-                session,
-                root=Path(root),
-                embedder=clients.embedder,
-                store=clients.store,
-                options=ingest_options(
-                    settings, visibility=visibility, base_url=base_url, force=force
-                ),
-                checkpoint=session.commit,
-                listener=_TaskProgress(self),
-            )
+        options = ingest_options(settings, visibility=visibility, base_url=base_url, force=force)
+        summary = run_ingest(holder.get(), Path(root), options, listener=_TaskProgress(self))
         return summary.to_dict()
 
     @app.task(name="ingestion.resync_sources", acks_late=True, shared=False)  # type: ignore[untyped-decorator]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 Audience = Literal["prospect", "rep"]
@@ -105,4 +105,16 @@ class RetrievedChunk:
     heading_path: tuple[str, ...]
     visibility: Visibility
     score: float
-    metadata: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the chunk as JSON-able values (what the API and CLI print)."""
+        return {
+            "id": self.id,
+            "score": self.score,
+            "title": self.title,
+            "source": self.source,
+            "url": self.url,
+            "heading_path": list(self.heading_path),
+            "visibility": self.visibility,
+            "text": self.text,
+        }

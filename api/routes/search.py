@@ -38,17 +38,5 @@ async def search_route(
         mode=body.mode,
         per_source=body.per_source,
     )
-    hits = [
-        SearchHit(
-            id=c.id,
-            score=c.score,
-            title=c.title,
-            source=c.source,
-            url=c.url,
-            heading_path=list(c.heading_path),
-            visibility=c.visibility,
-            text=c.text,
-        )
-        for c in chunks
-    ]
+    hits = [SearchHit.model_validate(c.to_dict()) for c in chunks]
     return SearchResponse(query=body.query, audience=body.audience, hits=hits)
