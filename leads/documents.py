@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leads.models import SourceDocument, utcnow
+from leads.models import TITLE_MAX, SourceDocument, utcnow
 
 
 def documents_under(session: Session, root: str) -> dict[str, SourceDocument]:
@@ -33,7 +33,7 @@ def upsert_document(
         session.add(row)
     row.content_hash = content_hash
     row.visibility = visibility
-    row.title = title
+    row.title = title[:TITLE_MAX]
     row.chunk_count = chunk_count
     row.ingested_at = utcnow()
     session.flush()

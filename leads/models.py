@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 def utcnow() -> datetime:
     """Return the current time in UTC."""
     return datetime.now(UTC)
+
+
+TITLE_MAX = 500
 
 
 class Base(DeclarativeBase):
@@ -39,11 +42,12 @@ class SourceDocument(Base):
     __table_args__ = (UniqueConstraint("root", "path", name="uq_source_documents_root_path"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    root: Mapped[str] = mapped_column(String(1000), index=True)
-    path: Mapped[str] = mapped_column(String(1000))
-    content_hash: Mapped[str] = mapped_column(String(64))
+    root: Mapped[str] = mapped_column(Text, index=True)
+    path: Mapped[str] = mapped_column(Text)
+    # A SHA-256 in hex, or "pending:" and one while the file is being written.
+    content_hash: Mapped[str] = mapped_column(String(80))
     visibility: Mapped[str] = mapped_column(String(20))
-    title: Mapped[str] = mapped_column(String(500))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
     chunk_count: Mapped[int] = mapped_column(Integer)
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
