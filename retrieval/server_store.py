@@ -93,7 +93,8 @@ class ServerStore:
     def query(self, query: VectorQuery) -> list[StoredHit]:
         """Run a dense, sparse or hybrid (RRF) query inside the visibility filter."""
         flt = _visibility_filter(query)
-        params = models.SearchParams(hnsw_ef=HNSW_EF)
+        # Local mode scans every point, so HNSW parameters would only draw a warning there.
+        params = None if self._local else models.SearchParams(hnsw_ef=HNSW_EF)
         dense = list(query.dense)
         sparse = _sparse(query.sparse)
         if query.mode == "dense":
