@@ -23,7 +23,7 @@ demo: $(STAMP)
 	$(BIN)/clinch db-upgrade
 	$(BIN)/clinch ingest demo/docs --visibility public --base-url https://quillstack.example/docs
 	$(BIN)/clinch ingest demo/internal --visibility internal
-	$(BIN)/clinch ingest demo/pricing.yaml --visibility public
+	$(BIN)/clinch ingest demo/pricing.yaml --visibility public --base-url https://quillstack.example
 
 run: demo
 	$(BIN)/clinch up
