@@ -9,10 +9,16 @@ from checkout.catalog_loader import load_catalog
 from checkout.catalog_text import render_catalog_markdown
 from checkout.errors import CatalogError
 from ingestion.documents import LoadedDocument
-from ingestion.errors import DocumentTooLarge, IngestionError, SourceNotFound
-from ingestion.loaders import load_document
+from ingestion.errors import (
+    DocumentTooLarge,
+    IngestionError,
+    SourceNotFound,
+    UnsupportedDocument,
+)
+from ingestion.loaders import SUPPORTED_EXTENSIONS, load_document
 
 PRICING_SUFFIXES = (".yaml", ".yml", ".csv")
+PRICING_PATTERNS = tuple(f"pricing*{suffix}" for suffix in PRICING_SUFFIXES)
 
 
 def resolve_source(raw: str) -> Path:
@@ -58,6 +64,9 @@ def file_hash(path: Path, *, fingerprint: str, max_bytes: int) -> str:
 def load_source(path: Path, *, max_bytes: int, company: str | None = None) -> LoadedDocument:
     """Load a document, or a pricing catalog rendered as readable text."""
     if not is_pricing_file(path):
+        if path.suffix.lower() in PRICING_SUFFIXES:
+            # A YAML or CSV file is taken only as a pricing catalog: say how to name one.
+            raise UnsupportedDocument(path, (*SUPPORTED_EXTENSIONS, *PRICING_PATTERNS))
         return load_document(path, max_bytes=max_bytes)
     try:
         # A CSV catalog names no company: use the configured one, else the folder's name.

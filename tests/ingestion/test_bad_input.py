@@ -187,3 +187,12 @@ def test_source_not_found_is_an_ingestion_error() -> None:
     error = SourceNotFound("docs/ does not exist: give a folder or a file to ingest")
     assert isinstance(error, IngestionError)
     assert error.message.startswith("docs/ does not exist")
+
+
+def test_a_yaml_that_is_not_a_pricing_catalog_says_how_to_name_one(tmp_path: Path) -> None:
+    from ingestion.sources import load_source
+
+    path = tmp_path / "config.yaml"
+    path.write_text("a: 1\n")
+    with pytest.raises(UnsupportedDocument, match=r"pricing\*\.yaml"):
+        load_source(path, max_bytes=1_000_000)
