@@ -24,17 +24,13 @@ from retrieval.search import search
 
 # Read at import: the clean_env fixture removes CLINCH_* variables while a test runs.
 REDIS_URL = os.environ.get("CLINCH_TEST_REDIS_URL")
+BROKER_URLS = {"redis": REDIS_URL, "rabbitmq": os.environ.get("CLINCH_TEST_AMQP_URL")}
 TASK_TIMEOUT_S = 120.0
 STOP_GRACE_S = 10.0
 # `clinch up` starts three Python processes at once; on a busy two-core machine the API was
 # seen to take 23 to 35 s to answer, so the run leaves room for that before it stops itself.
 UP_FOR_S = 60
 HEALTHY_WITHIN_S = UP_FOR_S - 5.0
-
-needs_redis = pytest.mark.skipif(
-    not REDIS_URL,
-    reason="set CLINCH_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to run a worker on Redis",
-)
 
 
 def _process_env(home: Path, **values: str) -> dict[str, str]:
@@ -122,21 +118,30 @@ def _free_port() -> int:
 # --- a worker process on Redis --------------------------------------------------------------
 
 
+@pytest.fixture(params=sorted(BROKER_URLS))
+def broker_url(request: pytest.FixtureRequest) -> str:
+    """A real broker: Redis, and RabbitMQ (results then go to the SQLite backend under home)."""
+    url = BROKER_URLS[request.param]
+    if not url:
+        var = "CLINCH_TEST_REDIS_URL" if request.param == "redis" else "CLINCH_TEST_AMQP_URL"
+        pytest.skip(f"set {var} to run a worker on {request.param} (.ci/run does)")
+    return url
+
+
 @pytest.fixture
-def redis_settings(clean_env: None, model_home: Path) -> Settings:
+def redis_settings(clean_env: None, model_home: Path, broker_url: str) -> Settings:
     """Settings of the test process: the same home and broker as the worker's."""
     del clean_env
-    assert REDIS_URL is not None
-    return Settings(home=model_home, broker_url=REDIS_URL, _env_file=None)
+    return Settings(home=model_home, broker_url=broker_url, _env_file=None)
 
 
 @pytest.fixture
 def worker(
-    redis_settings: Settings, tmp_path: Path
+    redis_settings: Settings, tmp_path: Path, broker_url: str
 ) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
     """`clinch worker` consuming both queues: in this test it alone opens the vector store."""
     log = tmp_path / "worker.log"
-    env = _process_env(redis_settings.resolved_home, CLINCH_BROKER_URL=str(REDIS_URL))
+    env = _process_env(redis_settings.resolved_home, CLINCH_BROKER_URL=broker_url)
     process = _spawn(["worker", "--queues", "default,vectors"], env=env, cwd=tmp_path, log=log)
     try:
         yield process, log
@@ -160,15 +165,18 @@ def _wait(result: AsyncResult, worker: tuple[subprocess.Popen[bytes], Path]) -> 
 
 @pytest.mark.integration
 @pytest.mark.slow
-@needs_redis
 def test_worker_process_ingests_by_task_name(
     redis_settings: Settings,
     worker: tuple[subprocess.Popen[bytes], Path],
     tmp_path: Path,
+    broker_url: str,
 ) -> None:
     folder = _docs(tmp_path / "kb", {"ledger": "quibbleframe", "atlas": "mornington"})
     celery = create_celery(redis_settings)
-    assert celery.conf.result_backend == REDIS_URL
+    if broker_url.startswith("redis"):
+        assert celery.conf.result_backend == broker_url
+    else:
+        assert str(celery.conf.result_backend).startswith("db+sqlite:")
 
     first = celery.send_task("ingestion.ingest_source", args=[str(folder), "public", None, False])
     _wait(first, worker)
