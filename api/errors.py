@@ -18,7 +18,7 @@ from ingestion.errors import (
     IngestQueueUnavailable,
     SourceNotFound,
 )
-from leads.errors import ClinchError
+from leads.errors import ClinchError, InvalidEvent, LeadNotFound
 from retrieval.errors import InvalidQuery, VectorStoreBusy, VectorStoreUnavailable
 
 _log = logging.getLogger("clinch.api")
@@ -31,6 +31,8 @@ STATUS_BY_ERROR: tuple[tuple[type[ClinchError], int], ...] = (
     (InvalidRole, 422),
     (SourceNotFound, 404),
     (IngestJobNotFound, 404),
+    (LeadNotFound, 404),
+    (InvalidEvent, 422),
     (IngestQueueUnavailable, 503),
     (PlanNotFound, 404),
     (PriceNotListed, 409),

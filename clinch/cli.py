@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from clinch.cli_eval import eval_app
 from clinch.cli_keys import keys_app
 from clinch.cli_output import print_hits, print_ingest_summary, print_json
+from clinch.cli_simulate import simulate_command
 from clinch.remote import RemoteClinch
 from clinch.settings import get_settings
 from clinch.tasks import ingest_options, run_ingest
@@ -33,6 +34,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(keys_app, name="keys")
+app.command("simulate")(simulate_command)
 app.add_typer(eval_app, name="eval")
 console = Console()
 err = Console(stderr=True)

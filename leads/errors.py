@@ -7,3 +7,15 @@ class ClinchError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class LeadNotFound(ClinchError):
+    """No lead has this id."""
+
+
+class InvalidEvent(ClinchError):
+    """An event the store refuses; `code` names the rule, the message is the reason."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code

@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 def utcnow() -> datetime:
     """Return the current time in UTC."""
     return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Return the time in UTC; a naive time (SQLite reads them back so) is taken as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 TITLE_MAX = 500
@@ -62,3 +81,212 @@ class IngestJob(Base):
     visibility: Mapped[str] = mapped_column(String(20))
     requested_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# The lead store. Column sizes are PostgreSQL limits too: intake checks them before writing.
+EMAIL_MAX = 320
+EVENT_ID_MAX = 100
+EVENT_TYPE_MAX = 40
+IDENTITY_MAX = 320
+UTM_MAX = 255
+REFERRER_MAX = 2048
+CHANNEL_MAX = 32
+NAME_MAX = 200
+CURRENCY_MAX = 3
+PLAN_MAX = 100
+PERIOD_MAX = 20
+PURPOSE_MAX = 50
+
+
+class Rep(Base):
+    """A sales rep who can be assigned leads."""
+
+    __tablename__ = "reps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    team: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    territory: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    capacity: Mapped[int] = mapped_column(Integer, default=50)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Account(Base):
+    """A company, keyed by its web domain, with its firmographics."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+    name: Mapped[str | None] = mapped_column(String(NAME_MAX), nullable=True)
+    industry: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    employees_band: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    country: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    owner_rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Lead(Base):
+    """A person (known by email) or a visitor (known by anonymous ids), with first/last touch."""
+
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Lowercased; NULL for anonymous visitors (NULLs never collide in a unique constraint).
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX), unique=True, nullable=True)
+    name: Mapped[str | None] = mapped_column(String(NAME_MAX), nullable=True)
+    company: Mapped[str | None] = mapped_column(String(NAME_MAX), nullable=True)
+    role: Mapped[str | None] = mapped_column(String(NAME_MAX), nullable=True)
+    team_size: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    timeline: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    budget: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    use_case: Mapped[str | None] = mapped_column(Text, nullable=True)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id"), nullable=True, index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    first_touch_source: Mapped[str | None] = mapped_column(String(UTM_MAX), nullable=True)
+    first_touch_medium: Mapped[str | None] = mapped_column(String(UTM_MAX), nullable=True)
+    first_touch_campaign: Mapped[str | None] = mapped_column(String(UTM_MAX), nullable=True)
+    first_touch_referrer: Mapped[str | None] = mapped_column(String(REFERRER_MAX), nullable=True)
+    first_touch_channel: Mapped[str | None] = mapped_column(String(CHANNEL_MAX), nullable=True)
+    first_touch_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_touch_source: Mapped[str | None] = mapped_column(String(UTM_MAX), nullable=True)
+    last_touch_medium: Mapped[str | None] = mapped_column(String(UTM_MAX), nullable=True)
+    last_touch_campaign: Mapped[str | None] = mapped_column(String(UTM_MAX), nullable=True)
+    last_touch_referrer: Mapped[str | None] = mapped_column(String(REFERRER_MAX), nullable=True)
+    last_touch_channel: Mapped[str | None] = mapped_column(String(CHANNEL_MAX), nullable=True)
+    last_touch_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leads.id"), nullable=True, index=True
+    )
+
+
+class LeadIdentity(Base):
+    """One way a lead is recognised: an email, an anonymous id or an external (CRM) id."""
+
+    __tablename__ = "lead_identities"
+    __table_args__ = (UniqueConstraint("kind", "value", name="uq_lead_identities_kind_value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(IDENTITY_MAX))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Event(Base):
+    """Something a lead did; append-only, keyed by the client's event id for idempotency."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_lead_id_occurred_at", "lead_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(EVENT_ID_MAX), unique=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"))
+    type: Mapped[str] = mapped_column(String(EVENT_TYPE_MAX))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    properties: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    utm_source: Mapped[str | None] = mapped_column(String(UTM_MAX), nullable=True)
+    utm_medium: Mapped[str | None] = mapped_column(String(UTM_MAX), nullable=True)
+    utm_campaign: Mapped[str | None] = mapped_column(String(UTM_MAX), nullable=True)
+    referrer: Mapped[str | None] = mapped_column(String(REFERRER_MAX), nullable=True)
+    channel: Mapped[str] = mapped_column(String(CHANNEL_MAX))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 4), nullable=True)
+    currency: Mapped[str | None] = mapped_column(String(CURRENCY_MAX), nullable=True)
+    plan: Mapped[str | None] = mapped_column(String(PLAN_MAX), nullable=True)
+    period: Mapped[str | None] = mapped_column(String(PERIOD_MAX), nullable=True)
+
+
+class Consent(Base):
+    """A consent decision for one purpose; the latest recorded per purpose wins."""
+
+    __tablename__ = "consents"
+    __table_args__ = (
+        Index("ix_consents_lead_id_purpose_recorded_at", "lead_id", "purpose", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"))
+    purpose: Mapped[str] = mapped_column(String(PURPOSE_MAX))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Conversation(Base):
+    """A chat session with the assistant."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(100), unique=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), nullable=True, index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Message(Base):
+    """One turn of a conversation."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_conversation_id_created_at", "conversation_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    role: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Assignment(Base):
+    """A lead handed to a rep, with its state and SLA."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
+    rep_id: Mapped[int] = mapped_column(ForeignKey("reps.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20), default="offered")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sla_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Score(Base):
+    """A lead's score: every one keeps the model and feature versions and its reasons."""
+
+    __tablename__ = "scores"
+    __table_args__ = (Index("ix_scores_lead_id_scored_at", "lead_id", "scored_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"))
+    probability: Mapped[float] = mapped_column(Float)
+    band: Mapped[str] = mapped_column(String(10))
+    model_version: Mapped[str] = mapped_column(String(100))
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    features_version: Mapped[str] = mapped_column(String(100))
+    scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did what to which subject, and when."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(100))
+    subject_type: Mapped[str] = mapped_column(String(50))
+    subject_id: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -10,6 +10,8 @@ V1_ROUTES = {
     ("post", "/v1/search"),
     ("post", "/v1/ingest"),
     ("get", "/v1/ingest/{job_id}"),
+    ("post", "/v1/events"),
+    ("get", "/v1/leads/{lead_id}"),
 }
 
 

@@ -306,3 +306,20 @@ def test_prospect_search_never_returns_internal_chunks(runner: CliRunner, tmp_pa
     rep = _json(_ok(runner, "search", "QS-HARBOR-20", "--audience", "rep", "--json"))["hits"]
     assert rep[0]["visibility"] == "internal"
     assert "QS-HARBOR-20" in rep[0]["text"]
+
+
+def test_simulate_fills_the_store_and_is_idempotent(runner: CliRunner, clinch_home: Path) -> None:
+    first = _run(runner, "simulate", "--leads", "40", "--seed", "3", "--json")
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.stdout)
+    accepted = summary["events"]["accepted"]
+    assert accepted > 40
+    assert set(summary["events"]) == {"accepted"}
+
+    again = _run(runner, "simulate", "--leads", "40", "--seed", "3", "--json")
+    assert json.loads(again.stdout)["events"] == {"duplicate": accepted}
+
+
+def test_simulate_refuses_a_bad_count(runner: CliRunner, clinch_home: Path) -> None:
+    result = _run(runner, "simulate", "--leads", "0")
+    assert result.exit_code != 0

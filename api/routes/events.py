@@ -1,0 +1,88 @@
+"""Event intake from sites and apps, and the lead view."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import ValidationError
+
+from api.auth import Principal
+from api.deps import SessionDep, require
+from api.schemas import ErrorBody
+from api.schemas_events import (
+    EventBatch,
+    EventBatchResponse,
+    EventItem,
+    EventResult,
+    LeadOut,
+)
+from leads.event_rules import EventIn
+from leads.intake import EventOutcome, ingest_events
+from leads.models import utcnow
+from leads.profiles import get_lead_view
+
+router = APIRouter(prefix="/v1", tags=["events"])
+Sender = Annotated[Principal, Depends(require("site", "admin"))]
+Reader = Annotated[Principal, Depends(require("admin", "rep", "marketer"))]
+
+
+def _problem(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or "event"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"invalid_field: {field}: {first['msg']}{more}"
+
+
+def _parse(raw: dict[str, Any]) -> EventIn | EventResult:
+    """Return the event, or its rejection when a field has the wrong shape."""
+    try:
+        item = EventItem.model_validate(raw)
+    except ValidationError as exc:
+        event_id = raw.get("event_id")
+        return EventResult(
+            event_id=event_id if isinstance(event_id, str) else None,
+            status="rejected",
+            reason=_problem(exc),
+        )
+    return EventIn(**item.model_dump())
+
+
+def _result(outcome: EventOutcome) -> EventResult:
+    return EventResult.model_validate(asdict(outcome))
+
+
+@router.post(
+    "/events",
+    response_model=EventBatchResponse,
+    summary="Send a batch of 1 to 500 events (site, admin)",
+    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+)
+def post_events(body: EventBatch, session: SessionDep, caller: Sender) -> EventBatchResponse:
+    """Store each event once; answer accepted, duplicate or rejected (with the reason) per event."""
+    parsed = [_parse(raw) for raw in body.events]
+    batch = [p for p in parsed if isinstance(p, EventIn)]
+    intake = ingest_events(session, batch=batch, received_at=utcnow(), actor=f"key:{caller.name}")
+    # Rescoring intake.touched_lead_ids is queued after commit once scoring exists.
+    outcomes = iter(intake.outcomes)
+    results = [p if isinstance(p, EventResult) else _result(next(outcomes)) for p in parsed]
+    return EventBatchResponse(
+        results=results,
+        accepted=sum(r.status == "accepted" for r in results),
+        duplicates=sum(r.status == "duplicate" for r in results),
+        rejected=sum(r.status == "rejected" for r in results),
+    )
+
+
+@router.get(
+    "/leads/{lead_id}",
+    response_model=LeadOut,
+    tags=["leads"],
+    summary="A lead with identities, touches, latest score and last 50 events (admin, rep, "
+    "marketer)",
+    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}},
+)
+def get_lead(lead_id: int, session: SessionDep, _reader: Reader) -> LeadOut:
+    """Return one lead as a rep or marketer sees it."""
+    return LeadOut.model_validate(asdict(get_lead_view(session, lead_id=lead_id)))
