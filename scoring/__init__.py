@@ -1,1 +1,1 @@
-"""Reserved for a later issue (see ARCHITECTURE.md)."""
+"""Lead scoring: CSV import, LightGBM training with calibration, the model registry, scoring."""

@@ -1,0 +1,190 @@
+"""`clinch train`, `clinch score` and `clinch models`: the CSV path of lead scoring."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from clinch.cli_output import print_json
+from clinch.settings import get_settings
+from leads.errors import ClinchError
+from scoring.csv_import import TrainingTable, load_training_table, read_lead_csv
+from scoring.errors import PromotionRefused
+from scoring.registry import ModelRegistry, PromotionDecision
+from scoring.report import write_report
+from scoring.scorer import Bands, Scorer, reason_texts
+from scoring.training import TrainedModel, train
+
+models_app = typer.Typer(help="List, promote and roll back scoring models.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+
+
+def _registry() -> ModelRegistry:
+    return ModelRegistry(get_settings().resolved_home / "models" / "scoring")
+
+
+def _fail(error: ClinchError | OSError) -> typer.Exit:
+    message = error.message if isinstance(error, ClinchError) else str(error)
+    err.print(f"[red]error:[/] {message}", soft_wrap=True)
+    return typer.Exit(1)
+
+
+def train_command(
+    csv: Annotated[Path, typer.Option("--csv", help="Lead export with one row per lead")],
+    target: Annotated[str, typer.Option(help="Outcome column: 0/1, yes/no or true/false")],
+    exclude: Annotated[
+        str, typer.Option(help="Comma-separated columns or globs to leave out")
+    ] = "",
+    time_col: Annotated[
+        str | None, typer.Option(help="Date column for a time-ordered split")
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option(help="CSV delimiter (sniffed if omitted)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON")] = False,
+) -> None:
+    """Train a scoring model on a CSV, register it with its report, promote it if better."""
+    options = {"--exclude": exclude, "--time-col": time_col, "--delimiter": delimiter}
+    argv = ["clinch", "train", "--csv", str(csv), "--target", target]
+    command = shlex.join(argv + [part for k, v in options.items() if v for part in (k, v)])
+    try:
+        table = load_training_table(
+            csv, target=target, exclude=exclude.split(","), time_col=time_col, delimiter=delimiter
+        )
+        result = _train_and_register(table, _registry(), command=command)
+    except (ClinchError, OSError) as error:
+        raise _fail(error) from None
+    if as_json:
+        print_json(console, result)
+    else:
+        _print_training(result)
+
+
+def _train_and_register(
+    table: TrainingTable, registry: ModelRegistry, *, command: str
+) -> dict[str, object]:
+    model = train(table)
+    version = registry.register(
+        model, command=command, write_extras=lambda folder: _write_report(model, folder)
+    )
+    decision = _promote_if_better(registry, version.name)
+    return {
+        "version": version.name,
+        "promoted": decision.promoted,
+        "reason": decision.reason,
+        "metrics": model.metrics.to_dict(),
+        "baseline": model.baseline.to_dict(),
+        "data_window": model.data_window,
+        "split": model.split,
+        "calibration": model.fitted.calibrator.method,
+        "dropped_columns": [{"column": c, "reason": r} for c, r in table.dropped],
+        "report": str(registry.root / version.name / "report.html"),
+    }
+
+
+def _write_report(model: TrainedModel, folder: Path) -> None:
+    write_report(model, folder)
+
+
+def _promote_if_better(registry: ModelRegistry, version: str) -> PromotionDecision:
+    try:
+        return registry.promote(version)
+    except PromotionRefused as refused:
+        return PromotionDecision(version, False, refused.message)
+
+
+def _print_training(result: dict[str, object]) -> None:
+    table = Table("metric", "model", "baseline")
+    model, base = result["metrics"], result["baseline"]
+    assert isinstance(model, dict)
+    assert isinstance(base, dict)
+    for key in ("roc_auc", "pr_auc", "brier", "log_loss", "ece", "lift_top_decile"):
+        table.add_row(key, f"{model[key]:.4f}", f"{base[key]:.4f}")
+    console.print(table)
+    state = "promoted" if result["promoted"] else "not promoted"
+    console.print(f"{result['version']}: {state} ({result['reason']})", soft_wrap=True)
+    console.print(f"report: {result['report']}", soft_wrap=True)
+
+
+def score_command(
+    csv: Annotated[Path, typer.Option("--csv", help="Leads to score")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the scored CSV")],
+    version: Annotated[str | None, typer.Option(help="Model version (default: current)")] = None,
+    hot: Annotated[float, typer.Option(help="Probability at or above which a lead is hot")] = 0.5,
+    warm: Annotated[float, typer.Option(help="Probability at or above which a lead is warm")] = 0.2,
+    reasons: Annotated[bool, typer.Option(help="Add the top reasons per lead")] = True,
+    delimiter: Annotated[
+        str | None, typer.Option(help="CSV delimiter (sniffed if omitted)")
+    ] = None,
+) -> None:
+    """Score a CSV of leads and write probability, band and reasons columns."""
+    registry = _registry()
+    try:
+        scorer = Scorer.from_registry(registry, version, bands=Bands(hot=hot, warm=warm))
+        model = scorer.model
+        frame = read_lead_csv(csv, delimiter=delimiter)
+        absent = scorer.missing_columns(list(frame.columns))
+        if absent:
+            err.print(f"warning: scored as missing: {', '.join(absent)}", soft_wrap=True)
+        scores = scorer.score_batch(frame, reasons=reasons)
+        scored = frame.assign(
+            probability=[round(s.probability, 5) for s in scores],
+            band=[s.band for s in scores],
+            model_version=model.version,
+        )
+        if reasons:
+            scored["reasons"] = pd.Series([reason_texts(s.reasons) for s in scores])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        scored.to_csv(out, index=False)
+    except (ClinchError, OSError) as error:
+        raise _fail(error) from None
+    console.print(f"scored {len(scores)} leads with {model.version} → {out}", soft_wrap=True)
+
+
+@models_app.command("list")
+def list_models(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List registered model versions, the current one marked."""
+    versions = _registry().list_versions()
+    if as_json:
+        print_json(console, [vars(v) for v in versions])
+        return
+    table = Table("version", "created", "ROC AUC", "Brier", "holdout", "current")
+    for v in versions:
+        current = "*" if v.is_current else ""
+        table.add_row(
+            v.name, v.created, f"{v.roc_auc:.4f}", f"{v.brier:.4f}", v.holdout_id, current
+        )
+    console.print(table)
+
+
+@models_app.command("promote")
+def promote(
+    version: Annotated[str, typer.Argument(help="Version to make current")],
+    force: Annotated[
+        bool, typer.Option(help="Promote even if it does not beat the current")
+    ] = False,
+) -> None:
+    """Make a version current if it beats the current one on the same holdout."""
+    try:
+        decision = _registry().promote(version, force=force)
+    except ClinchError as error:
+        raise _fail(error) from None
+    state = "promoted" if decision.promoted else "unchanged"
+    console.print(f"{decision.version}: {state} ({decision.reason})", soft_wrap=True)
+
+
+@models_app.command("rollback")
+def rollback() -> None:
+    """Make the previously promoted version current again."""
+    try:
+        decision = _registry().rollback()
+    except ClinchError as error:
+        raise _fail(error) from None
+    console.print(f"current is now {decision.version} ({decision.reason})", soft_wrap=True)

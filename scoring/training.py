@@ -1,0 +1,246 @@
+"""Train a calibrated LightGBM lead-scoring model on a `TrainingTable`, with a baseline."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedKFold, train_test_split
+
+from scoring.baseline import baseline_probabilities
+from scoring.calibration import Calibrator, fit_calibrator
+from scoring.csv_import import TrainingTable
+from scoring.errors import InvalidTrainingData
+from scoring.feature_spec import FeatureSpec, encode_frame
+from scoring.metrics import Metrics, evaluate
+
+MIN_ROWS = 100
+MIN_PER_CLASS = 20
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """LightGBM settings tuned for small-to-medium tabular lead data, and the split sizes."""
+
+    learning_rate: float = 0.03
+    num_leaves: int = 15
+    min_data_in_leaf: int = 30
+    feature_fraction: float = 0.7
+    bagging_fraction: float = 0.8
+    lambda_l2: float = 5.0
+    cat_smooth: float = 20.0
+    min_data_per_group: int = 50
+    max_rounds: int = 3000
+    early_stopping_rounds: int = 100
+    # After early stopping, refit on fit + validation rows with this many more rounds.
+    refit_round_factor: float = 1.15
+    holdout_fraction: float = 0.2
+    valid_fraction: float = 0.15
+    calib_fraction: float = 0.15
+    threads: int = 2
+    seed: int = 0
+
+    def lightgbm_params(self) -> dict[str, Any]:
+        """Return the LightGBM parameter dict."""
+        return {
+            "objective": "binary",
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "min_data_in_leaf": self.min_data_in_leaf,
+            "feature_fraction": self.feature_fraction,
+            "bagging_fraction": self.bagging_fraction,
+            "bagging_freq": 1,
+            "lambda_l2": self.lambda_l2,
+            "cat_smooth": self.cat_smooth,
+            "cat_l2": 10.0,
+            "min_data_per_group": self.min_data_per_group,
+            "max_cat_to_onehot": 8,
+            "num_threads": self.threads,
+            "seed": self.seed,
+            "deterministic": True,
+            "verbose": -1,
+        }
+
+
+@dataclass(frozen=True)
+class FittedModel:
+    """A booster (as LightGBM model text) and its calibrator."""
+
+    model_text: str
+    calibrator: Calibrator
+    rounds: int
+
+    def raw_margin(self, x: np.ndarray) -> np.ndarray:
+        """Return the booster's raw log-odds for an encoded matrix."""
+        return predict_margin(_booster(self.model_text), x)
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """Everything a training run produces: model, spec, holdout metrics and report data."""
+
+    fitted: FittedModel
+    spec: FeatureSpec
+    metrics: Metrics
+    baseline: Metrics
+    holdout_id: str
+    holdout: pd.DataFrame
+    holdout_target: np.ndarray
+    holdout_probabilities: np.ndarray
+    baseline_probabilities: np.ndarray
+    importance: tuple[tuple[str, float], ...]
+    data_window: dict[str, object]
+    split: dict[str, object]
+    config: TrainingConfig = field(default_factory=TrainingConfig)
+
+    def params(self) -> dict[str, Any]:
+        """Return the training settings as a JSON-ready dict."""
+        return {**asdict(self.config), "rounds": self.fitted.rounds}
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    """Mean k-fold metrics of the model and of the baseline."""
+
+    folds: int
+    roc_auc: float
+    brier: float
+    baseline_roc_auc: float
+    baseline_brier: float
+    fold_roc_auc: tuple[float, ...]
+
+
+def predict_margin(booster: lgb.Booster, x: np.ndarray, *, threads: int = 1) -> np.ndarray:
+    """Return a booster's raw log-odds for an encoded matrix."""
+    margin = booster.predict(x, raw_score=True, num_threads=threads)
+    return np.asarray(margin, dtype=np.float64)
+
+
+def _booster(model_text: str) -> lgb.Booster:
+    return lgb.Booster(model_str=model_text)
+
+
+def check_trainable(y: np.ndarray) -> None:
+    """Refuse a table too small or too unbalanced to split into train/validation/holdout."""
+    positives = int(y.sum())
+    if len(y) < MIN_ROWS or min(positives, len(y) - positives) < MIN_PER_CLASS:
+        raise InvalidTrainingData(
+            f"need at least {MIN_ROWS} rows and {MIN_PER_CLASS} of each outcome; got {len(y)} "
+            f"rows with {positives} positive and {len(y) - positives} negative"
+        )
+
+
+def _split(
+    rows: np.ndarray, y: np.ndarray, fraction: float, times: np.ndarray | None, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split rows into (earlier/bigger, later/held-out) parts: by time if given, else stratified."""
+    if times is not None:
+        ordered = rows[np.argsort(times[rows], kind="stable")]
+        cut = round(len(ordered) * (1 - fraction))
+        return ordered[:cut], ordered[cut:]
+    first, second = train_test_split(rows, test_size=fraction, stratify=y[rows], random_state=seed)
+    return np.sort(first), np.sort(second)
+
+
+def fit_model(
+    x: np.ndarray,
+    y: np.ndarray,
+    rows: np.ndarray,
+    spec: FeatureSpec,
+    config: TrainingConfig,
+    times: np.ndarray | None = None,
+) -> FittedModel:
+    """Fit a booster with early stopping, refit on fit+validation rows, then calibrate."""
+    calib_share = config.calib_fraction
+    rest, calib = _split(rows, y, calib_share, times, config.seed + 1)
+    valid_share = config.valid_fraction / (1 - calib_share)
+    fit, valid = _split(rest, y, valid_share, times, config.seed + 2)
+    params, cats = config.lightgbm_params(), spec.categorical_indices
+    train_set = lgb.Dataset(x[fit], y[fit], categorical_feature=cats)
+    valid_set = lgb.Dataset(x[valid], y[valid], categorical_feature=cats, reference=train_set)
+    stop = lgb.early_stopping(config.early_stopping_rounds, verbose=False)
+    probe = lgb.train(
+        params, train_set, config.max_rounds, valid_sets=[valid_set], callbacks=[stop]
+    )
+    rounds = max(1, round((probe.best_iteration or 1) * config.refit_round_factor))
+    booster = lgb.train(params, lgb.Dataset(x[rest], y[rest], categorical_feature=cats), rounds)
+    margin = predict_margin(booster, x[calib])
+    calibrator = fit_calibrator(margin, y[calib], seed=config.seed)
+    return FittedModel(booster.model_to_string(), calibrator, rounds)
+
+
+def holdout_identity(frame: pd.DataFrame, y: np.ndarray) -> str:
+    """Return a hash of the holdout rows and labels: two models compare only on the same one."""
+    digest = hashlib.sha256(frame.to_csv(index=False).encode())
+    digest.update(np.asarray(y, dtype=np.int8).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def train(table: TrainingTable, config: TrainingConfig | None = None) -> TrainedModel:
+    """Train, calibrate and evaluate a model (and the baseline) on a held-out split."""
+    config = config or TrainingConfig()
+    y = table.target.astype(np.int8)
+    check_trainable(y)
+    x = encode_frame(table.spec, table.features)
+    fit_rows, hold = _split(np.arange(len(y)), y, config.holdout_fraction, table.times, config.seed)
+    fitted = fit_model(x, y, fit_rows, table.spec, config, table.times)
+    probs = fitted.calibrator.apply(fitted.raw_margin(x[hold]))
+    base = baseline_probabilities(table.spec, x[fit_rows], y[fit_rows], x[hold])
+    holdout = table.features.iloc[hold].reset_index(drop=True)
+    return TrainedModel(
+        fitted=fitted,
+        spec=table.spec,
+        metrics=evaluate(y[hold], probs),
+        baseline=evaluate(y[hold], base),
+        holdout_id=holdout_identity(holdout, y[hold]),
+        holdout=holdout,
+        holdout_target=y[hold],
+        holdout_probabilities=probs,
+        baseline_probabilities=base,
+        importance=_importance(fitted.model_text, table.spec),
+        data_window=table.data_window(),
+        split=_split_summary(table, len(fit_rows), len(hold)),
+        config=config,
+    )
+
+
+def _split_summary(table: TrainingTable, fit_rows: int, holdout_rows: int) -> dict[str, object]:
+    kind = f"time-ordered by {table.time_col}" if table.time_col else "stratified random"
+    return {"kind": kind, "train_rows": fit_rows, "holdout_rows": holdout_rows}
+
+
+def _importance(model_text: str, spec: FeatureSpec) -> tuple[tuple[str, float], ...]:
+    gains = _booster(model_text).feature_importance(importance_type="gain")
+    pairs = sorted(zip(spec.columns, (float(g) for g in gains), strict=True), key=lambda p: -p[1])
+    return tuple(pairs)
+
+
+def cross_validate(
+    table: TrainingTable, folds: int = 5, config: TrainingConfig | None = None
+) -> CrossValidation:
+    """Return mean stratified k-fold ROC AUC and Brier of the model and the baseline."""
+    config = config or TrainingConfig()
+    y = table.target.astype(np.int8)
+    check_trainable(y)
+    x = encode_frame(table.spec, table.features)
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=config.seed)
+    scores: list[tuple[float, float, float, float]] = []
+    for train_rows, test_rows in splitter.split(x, y):
+        fitted = fit_model(x, y, train_rows, table.spec, config)
+        model = evaluate(y[test_rows], fitted.calibrator.apply(fitted.raw_margin(x[test_rows])))
+        base_p = baseline_probabilities(table.spec, x[train_rows], y[train_rows], x[test_rows])
+        base = evaluate(y[test_rows], base_p)
+        scores.append((model.roc_auc, model.brier, base.roc_auc, base.brier))
+    mean = np.mean(np.array(scores), axis=0)
+    return CrossValidation(
+        folds=folds,
+        roc_auc=float(mean[0]),
+        brier=float(mean[1]),
+        baseline_roc_auc=float(mean[2]),
+        baseline_brier=float(mean[3]),
+        fold_roc_auc=tuple(round(s[0], 5) for s in scores),
+    )

@@ -1,0 +1,43 @@
+"""Quality on the shared public data sets (not in the repo; skipped where absent).
+
+Measured here (2026-11-23, 5-fold stratified): X Education 0.878 AUC / 0.134 Brier (the issue's
+target is 0.885 / 0.13: not reached), bank-full without `duration` 0.803 (target 0.81: not
+reached). The assertions hold what was reached minus a small margin, so regressions show.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scoring.csv_import import load_training_table
+from scoring.training import cross_validate
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+LEADS = DATA / "x-education-leads" / "Leads.csv"
+BANK = DATA / "uci-bank-marketing" / "bank-full.csv"
+SALES_ENTERED = ["Tags", "Lead Quality", "Lead Profile", "Asymmetrique*", "Last Activity"]
+SALES_ENTERED.append("Last Notable Activity")
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+@pytest.mark.skipif(not LEADS.exists(), reason="needs ../shared/data (not in the repo)")
+def test_x_education_five_fold() -> None:
+    table = load_training_table(LEADS, target="Converted", exclude=SALES_ENTERED)
+    cv = cross_validate(table, folds=5)
+    assert cv.roc_auc >= 0.872
+    assert cv.brier <= 0.138
+    assert cv.roc_auc > cv.baseline_roc_auc
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+@pytest.mark.skipif(not BANK.exists(), reason="needs ../shared/data (not in the repo)")
+def test_bank_five_fold_with_sniffed_semicolons() -> None:
+    table = load_training_table(BANK, target="y", exclude=["duration"])
+    assert "duration" not in table.spec.names
+    cv = cross_validate(table, folds=5)
+    assert cv.roc_auc >= 0.797
+    assert cv.roc_auc > cv.baseline_roc_auc
