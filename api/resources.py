@@ -36,6 +36,7 @@ class AppResources:
     store: VectorStore
     enqueue_ingest: Callable[[str, str, Visibility, str | None, bool], None]
     job_status: Callable[[str], JobStatus]
+    enqueue_rescore: Callable[[list[int]], None]
     signing_key: str
     session_ttl_s: int
     vector_backend: str

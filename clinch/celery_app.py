@@ -23,6 +23,7 @@ def _tune_sqlite_transport() -> None:
 
 def create_celery(settings: Settings) -> Celery:
     """Create the Celery app for these settings and register Clinch's tasks."""
+    from clinch.scoring_tasks import register_scoring_tasks
     from clinch.tasks import register_tasks
 
     if settings.celery_broker_url.startswith("sqla+"):
@@ -47,9 +48,14 @@ def create_celery(settings: Settings) -> Celery:
             "ingestion.resync_sources": {
                 "task": "ingestion.resync_sources",
                 "schedule": timedelta(minutes=settings.ingest.resync_minutes),
-            }
+            },
+            "scoring.rescore_all": {
+                "task": "scoring.rescore_all",
+                "schedule": timedelta(minutes=settings.scoring.rescore_minutes),
+            },
         },
         beat_schedule_filename=str(settings.resolved_home / "celerybeat-schedule"),
     )
     register_tasks(app, settings)
+    register_scoring_tasks(app, settings)
     return app

@@ -1,8 +1,10 @@
-"""`clinch train`, `clinch score` and `clinch models`: the CSV path of lead scoring."""
+"""`clinch train`, `clinch score` and `clinch models`: lead scoring from a CSV or the store."""
 
 from __future__ import annotations
 
+import json
 import shlex
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,9 +15,13 @@ from rich.table import Table
 
 from clinch.cli_output import print_json
 from clinch.settings import get_settings
+from clinch.wiring import configure_process, open_database
 from leads.errors import ClinchError
+from leads.snapshots import load_snapshots
 from scoring.csv_import import TrainingTable, load_training_table, read_lead_csv
-from scoring.errors import PromotionRefused
+from scoring.errors import InvalidTrainingData, PromotionRefused
+from scoring.features import FEATURES_VERSION
+from scoring.lead_dataset import build_store_dataset
 from scoring.registry import ModelRegistry, PromotionDecision
 from scoring.report import write_report
 from scoring.scorer import Bands, Scorer, reason_texts
@@ -24,6 +30,8 @@ from scoring.training import TrainedModel, train
 models_app = typer.Typer(help="List, promote and roll back scoring models.", no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
+# Beside a store-trained model: the feature code version and the label window it was built with.
+SOURCE_FILE = "training_source.json"
 
 
 def _registry() -> ModelRegistry:
@@ -37,8 +45,13 @@ def _fail(error: ClinchError | OSError) -> typer.Exit:
 
 
 def train_command(
-    csv: Annotated[Path, typer.Option("--csv", help="Lead export with one row per lead")],
-    target: Annotated[str, typer.Option(help="Outcome column: 0/1, yes/no or true/false")],
+    csv: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Lead export with one row per lead (omit: the lead store)"),
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option(help="Outcome column of the CSV: 0/1, yes/no or true/false")
+    ] = None,
     exclude: Annotated[
         str, typer.Option(help="Comma-separated columns or globs to leave out")
     ] = "",
@@ -48,17 +61,24 @@ def train_command(
     delimiter: Annotated[
         str | None, typer.Option(help="CSV delimiter (sniffed if omitted)")
     ] = None,
+    horizon_days: Annotated[
+        int, typer.Option(help="Store: a purchase within this many days is the outcome", min=1)
+    ] = 30,
+    observe_days: Annotated[
+        int, typer.Option(help="Store: observe each lead this many days after first touch", min=0)
+    ] = 7,
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON")] = False,
 ) -> None:
-    """Train a scoring model on a CSV, register it with its report, promote it if better."""
-    options = {"--exclude": exclude, "--time-col": time_col, "--delimiter": delimiter}
-    argv = ["clinch", "train", "--csv", str(csv), "--target", target]
-    command = shlex.join(argv + [part for k, v in options.items() if v for part in (k, v)])
+    """Train a scoring model on a CSV or the lead store, register it, promote it if better."""
     try:
-        table = load_training_table(
-            csv, target=target, exclude=exclude.split(","), time_col=time_col, delimiter=delimiter
-        )
-        result = _train_and_register(table, _registry(), command=command)
+        if csv is None:
+            if target is not None:
+                raise InvalidTrainingData("--target names a CSV column: pass --csv with it")
+            result = _train_from_store(horizon_days=horizon_days, observe_days=observe_days)
+        else:
+            if target is None:
+                raise InvalidTrainingData("--csv needs --target: the outcome column to predict")
+            result = _train_from_csv(csv, target, exclude, time_col, delimiter)
     except (ClinchError, OSError) as error:
         raise _fail(error) from None
     if as_json:
@@ -67,13 +87,66 @@ def train_command(
         _print_training(result)
 
 
+def _train_from_csv(
+    csv: Path, target: str, exclude: str, time_col: str | None, delimiter: str | None
+) -> dict[str, object]:
+    options = {"--exclude": exclude, "--time-col": time_col, "--delimiter": delimiter}
+    argv = ["clinch", "train", "--csv", str(csv), "--target", target]
+    command = shlex.join(argv + [part for k, v in options.items() if v for part in (k, v)])
+    table = load_training_table(
+        csv, target=target, exclude=exclude.split(","), time_col=time_col, delimiter=delimiter
+    )
+    return _train_and_register(table, _registry(), command=command)
+
+
+def _train_from_store(*, horizon_days: int, observe_days: int) -> dict[str, object]:
+    settings = get_settings()
+    configure_process(settings)
+    engine, sessions = open_database(settings)
+    try:
+        with sessions() as session:
+            table = build_store_dataset(
+                load_snapshots(session),
+                horizon_days=horizon_days,
+                observe_days=observe_days,
+                now=datetime.now(UTC),
+            )
+    finally:
+        engine.dispose()
+    command = shlex.join(
+        [
+            "clinch",
+            "train",
+            "--horizon-days",
+            str(horizon_days),
+            "--observe-days",
+            str(observe_days),
+        ]
+    )
+    source = {
+        "source": "lead store",
+        "features_version": FEATURES_VERSION,
+        "horizon_days": horizon_days,
+        "observe_days": observe_days,
+    }
+    return _train_and_register(table, _registry(), command=command, source=source)
+
+
 def _train_and_register(
-    table: TrainingTable, registry: ModelRegistry, *, command: str
+    table: TrainingTable,
+    registry: ModelRegistry,
+    *,
+    command: str,
+    source: dict[str, object] | None = None,
 ) -> dict[str, object]:
     model = train(table)
-    version = registry.register(
-        model, command=command, write_extras=lambda folder: _write_report(model, folder)
-    )
+
+    def extras(folder: Path) -> None:
+        _write_report(model, folder)
+        if source is not None:
+            (folder / SOURCE_FILE).write_text(json.dumps(source, indent=2))
+
+    version = registry.register(model, command=command, write_extras=extras)
     decision = _promote_if_better(registry, version.name)
     return {
         "version": version.name,
@@ -86,6 +159,7 @@ def _train_and_register(
         "calibration": model.fitted.calibrator.method,
         "dropped_columns": [{"column": c, "reason": r} for c, r in table.dropped],
         "report": str(registry.root / version.name / "report.html"),
+        **({"training_source": source} if source is not None else {}),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from typing import Any
@@ -22,6 +23,10 @@ from leads.errors import ClinchError
 from retrieval.schemas import Visibility
 
 LOCAL_KEY_FILE = "local-admin.key"
+# A short delay lets a burst of events for one lead land before it is rescored (once: the task
+# skips leads whose newest score is newer than their newest event).
+RESCORE_DELAY_S = 1.0
+_log = logging.getLogger("clinch.server")
 _STATES: dict[str, JobState] = {
     "PENDING": "queued",
     "RECEIVED": "queued",
@@ -118,6 +123,13 @@ def build_resources(settings: Settings) -> AppResources:
         except Exception as exc:  # kombu raises many types for a broker that is down
             raise IngestQueueUnavailable(f"the job queue is unavailable: {exc}") from exc
 
+    def enqueue_rescore(lead_ids: list[int]) -> None:
+        # Best effort: a lead whose rescoring is lost is caught by the periodic rescoring.
+        try:
+            celery.send_task("scoring.rescore_leads", args=[lead_ids], countdown=RESCORE_DELAY_S)
+        except Exception:  # kombu raises many types for a broker that is down
+            _log.exception("could not queue rescoring of %d leads", len(lead_ids))
+
     def close() -> None:
         if worker is not None:
             worker.stop()
@@ -129,6 +141,7 @@ def build_resources(settings: Settings) -> AppResources:
         store=clients.store,
         enqueue_ingest=enqueue,
         job_status=lambda job_id: job_status(celery, job_id),
+        enqueue_rescore=enqueue_rescore,
         signing_key=settings.signing_key(),
         session_ttl_s=settings.session_token_ttl_s,
         vector_backend="qdrant-server" if settings.qdrant_url else "qdrant-edge",

@@ -35,6 +35,14 @@ class IngestSettings(BaseModel):
     resync_minutes: int = Field(default=60, ge=1)
 
 
+class ScoringSettings(BaseModel):
+    """Score bands and how often every lead is rescored."""
+
+    hot: float = Field(default=0.5, gt=0, lt=1)
+    warm: float = Field(default=0.2, gt=0, lt=1)
+    rescore_minutes: int = Field(default=60, ge=1)
+
+
 class Settings(BaseSettings):
     """Clinch configuration, from `CLINCH_*` environment variables (nested with `__`)."""
 
@@ -57,6 +65,7 @@ class Settings(BaseSettings):
     embedder: EmbedderSettings = EmbedderSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     ingest: IngestSettings = IngestSettings()
+    scoring: ScoringSettings = ScoringSettings()
 
     @field_validator("secret_key")
     @classmethod

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from pydantic import ValidationError
 
 from api.auth import Principal
-from api.deps import SessionDep, require
+from api.deps import ResourcesDep, SessionDep, require
 from api.schemas import ErrorBody
 from api.schemas_events import (
     EventBatch,
@@ -59,12 +59,17 @@ def _result(outcome: EventOutcome) -> EventResult:
     summary="Send a batch of 1 to 500 events (site, admin)",
     responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
 )
-def post_events(body: EventBatch, session: SessionDep, caller: Sender) -> EventBatchResponse:
+def post_events(
+    body: EventBatch, session: SessionDep, resources: ResourcesDep, caller: Sender
+) -> EventBatchResponse:
     """Store each event once; answer accepted, duplicate or rejected (with the reason) per event."""
     parsed = [_parse(raw) for raw in body.events]
     batch = [p for p in parsed if isinstance(p, EventIn)]
     intake = ingest_events(session, batch=batch, received_at=utcnow(), actor=f"key:{caller.name}")
-    # Rescoring intake.touched_lead_ids is queued after commit once scoring exists.
+    # Committed before the rescoring task is queued, so the worker reads what was stored.
+    session.commit()
+    if intake.touched_lead_ids:
+        resources.enqueue_rescore(sorted(intake.touched_lead_ids))
     outcomes = iter(intake.outcomes)
     results = [p if isinstance(p, EventResult) else _result(next(outcomes)) for p in parsed]
     return EventBatchResponse(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+
+from clinch.settings import Settings
 
 
 def _at(delta: timedelta = timedelta(0)) -> str:
@@ -188,3 +191,25 @@ def test_the_openapi_schema_documents_events(client: TestClient) -> None:
     post = schema["paths"]["/v1/events"]["post"]
     assert post["summary"].endswith("(site, admin)")
     assert "/v1/leads/{lead_id}" in schema["paths"]
+
+
+def _queued_rescorings(settings: Settings) -> int:
+    with sqlite3.connect(settings.resolved_home / "broker.sqlite") as db:
+        rows = db.execute("SELECT payload FROM kombu_message").fetchall()
+    return sum("scoring.rescore_leads" in str(payload) for (payload,) in rows)
+
+
+def test_accepted_events_queue_one_rescoring_after_commit(
+    client: TestClient, auth: dict[str, dict[str, str]], api_settings: Settings
+) -> None:
+    before = _queued_rescorings(api_settings)
+    _post(
+        client,
+        auth["site"],
+        _event("rescore-1", email="r1@example.com"),
+        _event("rescore-2", email="r1@example.com"),
+    )
+    assert _queued_rescorings(api_settings) == before + 1
+    # A batch of duplicates touches no lead, so nothing is queued.
+    _post(client, auth["site"], _event("rescore-1", email="r1@example.com"))
+    assert _queued_rescorings(api_settings) == before + 1
