@@ -41,7 +41,8 @@ class TrainingConfig:
     holdout_fraction: float = 0.2
     valid_fraction: float = 0.15
     calib_fraction: float = 0.15
-    threads: int = 2
+    # One thread: on a busy 2-core host two threads were often slower (OpenMP contention).
+    threads: int = 1
     seed: int = 0
 
     def lightgbm_params(self) -> dict[str, Any]:
