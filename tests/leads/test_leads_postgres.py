@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,12 +13,12 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from leads import events as events_repo
 from leads.consents import current_consents
-from leads.db import make_engine, make_session_factory, unit_of_work
+from leads.db import make_engine, unit_of_work
 from leads.event_rules import EventIn
 from leads.intake import EventOutcome, IntakeResult, ingest_events
 from leads.migrate import alembic_config
@@ -36,32 +34,6 @@ pytestmark = [
 ]
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A throwaway database on the server, dropped after the test."""
-    admin_url = os.environ["CLINCH_TEST_POSTGRES_URL"]
-    name = f"clinch_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base, _, _ = admin_url.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture
-def pg_sessions(pg_url: str) -> Iterator[sessionmaker[Session]]:
-    """Sessions on a migrated PostgreSQL database."""
-    command.upgrade(alembic_config(pg_url), "head")
-    engine = make_engine(pg_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def make_event(event_id: str, type: str = "page_view", **fields: Any) -> EventIn:

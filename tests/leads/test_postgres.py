@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import create_key, verify_key
 from ingestion.service import IngestOptions, ingest_path
 from leads import documents as docs_repo
-from leads.db import make_engine, make_session_factory, unit_of_work
+from leads.db import make_engine, unit_of_work
 from leads.migrate import alembic_config, upgrade
 from retrieval.edge_store import EdgeStore
 from retrieval.embedder import SentenceEmbedder
@@ -27,32 +25,6 @@ pytestmark = [
         reason="set CLINCH_TEST_POSTGRES_URL to a PostgreSQL server (.ci/run does)",
     ),
 ]
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A throwaway database on the server, dropped after the test."""
-    admin_url = os.environ["CLINCH_TEST_POSTGRES_URL"]
-    name = f"clinch_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base, _, _ = admin_url.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture
-def pg_sessions(pg_url: str) -> Iterator[sessionmaker[Session]]:
-    """Sessions on a migrated PostgreSQL database."""
-    upgrade(pg_url)
-    engine = make_engine(pg_url)
-    yield make_session_factory(engine)
-    engine.dispose()
 
 
 def test_migrations_go_up_and_down(pg_url: str) -> None:
