@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from alembic import command
@@ -20,10 +19,11 @@ from leads import events as events_repo
 from leads.consents import current_consents
 from leads.db import make_engine, unit_of_work
 from leads.event_rules import EventIn
-from leads.intake import EventOutcome, IntakeResult, ingest_events
+from leads.intake import EventOutcome, ingest_events
 from leads.migrate import alembic_config
 from leads.models import Base, Event, Lead
 from leads.profiles import get_lead_view
+from tests.leads.intake_factories import NOW, ingest, make_event, row_counts
 
 pytestmark = [
     pytest.mark.integration,
@@ -32,31 +32,6 @@ pytestmark = [
         reason="set CLINCH_TEST_POSTGRES_URL to a PostgreSQL server (.ci/run does)",
     ),
 ]
-
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-
-def make_event(event_id: str, type: str = "page_view", **fields: Any) -> EventIn:
-    """Return an event an hour before NOW from an anonymous visitor unless told otherwise."""
-    fields.setdefault("occurred_at", NOW - timedelta(hours=1))
-    if not {"email", "anonymous_id", "lead_id"} & set(fields):
-        fields["anonymous_id"] = "anon-1"
-    return EventIn(event_id=event_id, type=type, **fields)
-
-
-def ingest(sessions: sessionmaker[Session], *events: EventIn) -> IntakeResult:
-    """Ingest one batch in its own committed unit of work."""
-    with unit_of_work(sessions) as session:
-        return ingest_events(session, batch=list(events), received_at=NOW)
-
-
-def row_counts(sessions: sessionmaker[Session]) -> dict[str, int]:
-    """Return the row count of every table."""
-    with sessions() as session:
-        return {
-            name: int(session.scalar(select(func.count()).select_from(table)) or 0)
-            for name, table in Base.metadata.tables.items()
-        }
 
 
 def test_migrations_match_the_models_and_go_down(pg_url: str) -> None:
