@@ -67,17 +67,33 @@ def train_command(
     observe_days: Annotated[
         int, typer.Option(help="Store: observe each lead this many days after first touch", min=0)
     ] = 7,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            help="Store: train as of this ISO time (UTC if no offset), for data ending in the past"
+        ),
+    ] = None,
+    if_missing: Annotated[
+        bool, typer.Option("--if-missing", help="Do nothing when a model is already current")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON")] = False,
 ) -> None:
     """Train a scoring model on a CSV or the lead store, register it, promote it if better."""
+    if if_missing and (current := _registry().current_name()) is not None:
+        console.print(f"model {current} is current: not training (--if-missing)")
+        return
     try:
         if csv is None:
             if target is not None:
                 raise InvalidTrainingData("--target names a CSV column: pass --csv with it")
-            result = _train_from_store(horizon_days=horizon_days, observe_days=observe_days)
+            result = _train_from_store(
+                horizon_days=horizon_days, observe_days=observe_days, now=parse_now(now)
+            )
         else:
             if target is None:
                 raise InvalidTrainingData("--csv needs --target: the outcome column to predict")
+            if now is not None:
+                raise InvalidTrainingData("--now applies to the lead store: drop it with --csv")
             result = _train_from_csv(csv, target, exclude, time_col, delimiter)
     except (ClinchError, OSError) as error:
         raise _fail(error) from None
@@ -99,17 +115,35 @@ def _train_from_csv(
     return _train_and_register(table, _registry(), command=command)
 
 
-def _train_from_store(*, horizon_days: int, observe_days: int) -> dict[str, object]:
+def parse_now(text: str | None) -> datetime:
+    """Return the training time: now, or a past ISO time given on the command line."""
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidTrainingData(
+            f"--now {text!r} is not an ISO time: use e.g. 2026-10-01 or 2026-10-01T12:00:00+02:00"
+        ) from None
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    if at > datetime.now(UTC):
+        raise InvalidTrainingData(f"--now {text} is in the future: outcomes are not known yet")
+    return at.astimezone(UTC)
+
+
+def _train_from_store(
+    *, horizon_days: int, observe_days: int, now: datetime
+) -> dict[str, object]:
     settings = get_settings()
     configure_process(settings)
     engine, sessions = open_database(settings)
     try:
         with sessions() as session:
             table = build_store_dataset(
-                load_snapshots(session),
+                load_snapshots(session, as_of=now),
                 horizon_days=horizon_days,
                 observe_days=observe_days,
-                now=datetime.now(UTC),
+                now=now,
             )
     finally:
         engine.dispose()
@@ -121,6 +155,8 @@ def _train_from_store(*, horizon_days: int, observe_days: int) -> dict[str, obje
             str(horizon_days),
             "--observe-days",
             str(observe_days),
+            "--now",
+            now.isoformat(timespec="seconds"),
         ]
     )
     source = {
@@ -128,6 +164,7 @@ def _train_from_store(*, horizon_days: int, observe_days: int) -> dict[str, obje
         "features_version": FEATURES_VERSION,
         "horizon_days": horizon_days,
         "observe_days": observe_days,
+        "now": now.isoformat(timespec="seconds"),
     }
     return _train_and_register(table, _registry(), command=command, source=source)
 

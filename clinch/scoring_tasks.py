@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from celery import Celery
@@ -12,11 +13,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from clinch.settings import Settings
 from clinch.wiring import open_database
 from leads.db import unit_of_work
+from leads.snapshots import lead_id_pages
 from scoring.errors import ModelNotTrained
-from scoring.lead_scoring import rescore_leads
+from scoring.lead_scoring import rescore_chunk, rescore_leads
 from scoring.registry import ModelRegistry
 from scoring.scorer import Bands, Scorer
 
+# Leads per `scoring.rescore_chunk` task of a periodic pass: small enough to spread over
+# workers and to redo cheaply after a worker dies, big enough that queueing costs little.
+RESCORE_CHUNK = 1000
 _log = logging.getLogger("clinch.scoring")
 
 
@@ -47,30 +52,47 @@ class ScoringClients:
 
 
 def register_scoring_tasks(app: Celery, settings: Settings) -> None:
-    """Register `scoring.rescore_leads` and the periodic `scoring.rescore_all`."""
+    """Register `scoring.rescore_leads`, and the periodic pass `scoring.rescore_all`."""
     clients = ScoringClients(settings)
 
-    def run(lead_ids: list[int] | None, *, only_stale: bool) -> list[int]:
+    def with_scorer(work: Callable[[Session, Scorer], list[int]]) -> list[int]:
         try:
             scorer = clients.scorer()
         except ModelNotTrained as exc:
             _log.info("not rescoring: %s", exc.message)
             return []
         with unit_of_work(clients.sessions()) as session:
-            return rescore_leads(
-                session,
-                lead_ids=lead_ids,
-                scorer=scorer,
-                as_of=datetime.now(UTC),
-                only_stale=only_stale,
-            )
+            return work(session, scorer)
 
     @app.task(name="scoring.rescore_leads", acks_late=True, shared=False)  # type: ignore[untyped-decorator]
     def rescore_touched(lead_ids: list[int]) -> int:
-        """Rescore leads whose newest event is newer than their newest score."""
-        return len(run([int(i) for i in lead_ids], only_stale=True))
+        """Rescore leads with events their newest score did not see."""
+        ids = [int(i) for i in lead_ids]
+        now = datetime.now(UTC)
+        return len(
+            with_scorer(lambda s, scorer: rescore_leads(s, lead_ids=ids, scorer=scorer, as_of=now))
+        )
+
+    @app.task(name="scoring.rescore_chunk", acks_late=True, shared=False)  # type: ignore[untyped-decorator]
+    def rescore_one_chunk(lead_ids: list[int], as_of: str) -> int:
+        """Rescore one chunk of a periodic pass as of the pass's time; store only moved scores."""
+        ids, at = [int(i) for i in lead_ids], datetime.fromisoformat(as_of)
+        return len(
+            with_scorer(lambda s, scorer: rescore_chunk(s, lead_ids=ids, scorer=scorer, as_of=at))
+        )
 
     @app.task(name="scoring.rescore_all", acks_late=True, shared=False)  # type: ignore[untyped-decorator]
     def rescore_all() -> int:
-        """Rescore every lead: features carry time, so quiet leads' scores decay."""
-        return len(run(None, only_stale=False))
+        """Queue every lead in chunks: features carry time, so quiet leads' scores decay."""
+        try:
+            clients.scorer()
+        except ModelNotTrained as exc:
+            _log.info("not rescoring: %s", exc.message)
+            return 0
+        as_of = datetime.now(UTC).isoformat()
+        chunks = 0
+        with clients.sessions()() as session:
+            for page in lead_id_pages(session, size=RESCORE_CHUNK):
+                app.send_task("scoring.rescore_chunk", args=[page, as_of])
+                chunks += 1
+        return chunks

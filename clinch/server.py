@@ -23,9 +23,6 @@ from leads.errors import ClinchError
 from retrieval.schemas import Visibility
 
 LOCAL_KEY_FILE = "local-admin.key"
-# A short delay lets a burst of events for one lead land before it is rescored (once: the task
-# skips leads whose newest score is newer than their newest event).
-RESCORE_DELAY_S = 1.0
 _log = logging.getLogger("clinch.server")
 _STATES: dict[str, JobState] = {
     "PENDING": "queued",
@@ -124,9 +121,12 @@ def build_resources(settings: Settings) -> AppResources:
             raise IngestQueueUnavailable(f"the job queue is unavailable: {exc}") from exc
 
     def enqueue_rescore(lead_ids: list[int]) -> None:
-        # Best effort: a lead whose rescoring is lost is caught by the periodic rescoring.
+        # Queued at once, so a score follows an event within a moment. A burst still rescores a
+        # lead about once: the task skips leads whose newest score saw all their events, so the
+        # tasks that queue behind the first find nothing left to do. Best effort: a lead whose
+        # rescoring is lost is caught by the periodic pass.
         try:
-            celery.send_task("scoring.rescore_leads", args=[lead_ids], countdown=RESCORE_DELAY_S)
+            celery.send_task("scoring.rescore_leads", args=[lead_ids])
         except Exception:  # kombu raises many types for a broker that is down
             _log.exception("could not queue rescoring of %d leads", len(lead_ids))
 

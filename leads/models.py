@@ -274,6 +274,9 @@ class Score(Base):
     model_version: Mapped[str] = mapped_column(String(100))
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     features_version: Mapped[str] = mapped_column(String(100))
+    # Events of the lead the score saw: a count, not a time, so an event that commits after a
+    # later-stamped score still marks the lead stale. NULL (older scores) counts as stale.
+    events_seen: Mapped[int | None] = mapped_column(Integer, nullable=True)
     scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

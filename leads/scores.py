@@ -22,6 +22,7 @@ def add_score(
     features_version: str,
     reasons: list[dict[str, Any]],
     scored_at: datetime,
+    events_seen: int | None = None,
 ) -> Score:
     """Store a new score; earlier ones stay as history."""
     score = Score(
@@ -32,6 +33,7 @@ def add_score(
         features_version=features_version,
         reasons=reasons,
         scored_at=as_utc(scored_at),
+        events_seen=events_seen,
     )
     session.add(score)
     session.flush()
@@ -57,22 +59,22 @@ def latest_scores(session: Session, *, lead_ids: Sequence[int]) -> dict[int, Sco
 
 
 def stale_lead_ids(session: Session, *, lead_ids: Sequence[int]) -> list[int]:
-    """Return the leads whose newest event arrived after their newest score (or with none)."""
+    """Return the leads with events their newest score did not see (or with no score)."""
     if not lead_ids:
         return []
     # .all(): a Result has .keys(), so dict() would take it for a mapping.
-    last_event = dict(
+    counts = dict(
         session.execute(
-            select(Event.lead_id, func.max(Event.received_at))
+            select(Event.lead_id, func.count(Event.id))
             .where(Event.lead_id.in_(lead_ids))
             .group_by(Event.lead_id)
         )
         .tuples()
         .all()
     )
-    scored = {k: as_utc(v.scored_at) for k, v in latest_scores(session, lead_ids=lead_ids).items()}
+    seen = {k: v.events_seen for k, v in latest_scores(session, lead_ids=lead_ids).items()}
     return sorted(
         lead_id
-        for lead_id, received in last_event.items()
-        if lead_id not in scored or as_utc(received) > scored[lead_id]
+        for lead_id, count in counts.items()
+        if seen.get(lead_id) is None or count > (seen[lead_id] or 0)
     )

@@ -155,3 +155,21 @@ def load_snapshots(
     cutoff = as_utc(as_of) if as_of is not None else None
     for leads in _lead_batches(session, lead_ids, max(1, batch)):
         yield from _records(session, leads, cutoff)
+
+
+def lead_id_pages(session: Session, *, size: int = 1000) -> Iterator[list[int]]:
+    """Yield the ids of unmerged leads in pages of `size`, in id order (keyset paging)."""
+    after = 0
+    while True:
+        page = list(
+            session.scalars(
+                select(Lead.id)
+                .where(Lead.merged_into_id.is_(None), Lead.id > after)
+                .order_by(Lead.id)
+                .limit(max(1, size))
+            )
+        )
+        if not page:
+            return
+        yield page
+        after = page[-1]

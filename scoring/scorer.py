@@ -107,15 +107,29 @@ class Scorer:
     def score_row(self, values: Mapping[str, object], *, reasons: bool = True) -> Score:
         """Score one lead given as column → raw value; unseen categories count as missing."""
         row = encode_row(self.model.spec, values)[np.newaxis, :]
-        margin = float(predict_margin(self._booster, row, threads=self.threads)[0])
-        found = self._reasons(row)[0] if reasons else ()
-        return self._score(margin, found)
+        if not reasons:
+            return self._score(
+                float(predict_margin(self._booster, row, threads=self.threads)[0]), ()
+            )
+        # Contributions (bias included) sum to the raw log-odds: one booster call gives both.
+        contrib = self.contributions(row)[0]
+        margin = float(contrib.sum())
+        return self._score(margin, self._row_reasons(row[0], contrib[:-1]))
 
     def score_batch(self, frame: pd.DataFrame, *, reasons: bool = True) -> list[Score]:
         """Score a frame of raw columns in one vectorised booster call (plus one for reasons)."""
-        x = encode_frame(self.model.spec, frame)
-        margins = predict_margin(self._booster, x, threads=self.threads)
-        found = self._reasons(x) if reasons else [()] * len(x)
+        return self.score_matrix(encode_frame(self.model.spec, frame), reasons=reasons)
+
+    def score_matrix(self, x: np.ndarray, *, reasons: bool = True) -> list[Score]:
+        """Score an encoded matrix (columns as the model's spec) in one booster call."""
+        found: list[tuple[Reason, ...]]
+        if reasons:
+            contrib = self.contributions(x)
+            margins = contrib.sum(axis=1)
+            found = [self._row_reasons(x[i], contrib[i, :-1]) for i in range(len(x))]
+        else:
+            margins = predict_margin(self._booster, x, threads=self.threads)
+            found = [()] * len(x)
         probs = self.model.calibrator.apply(margins)
         version, band = self.model.version, self.bands.band
         return [
@@ -131,10 +145,6 @@ class Scorer:
     def _score(self, margin: float, reasons: tuple[Reason, ...]) -> Score:
         p = float(self.model.calibrator.apply(np.array([margin]))[0])
         return Score(p, self.bands.band(p), self.model.version, reasons)
-
-    def _reasons(self, x: np.ndarray) -> list[tuple[Reason, ...]]:
-        contrib = self.contributions(x)[:, :-1]
-        return [self._row_reasons(x[i], contrib[i]) for i in range(len(x))]
 
     def _row_reasons(self, row: np.ndarray, contrib: np.ndarray) -> tuple[Reason, ...]:
         order = np.argsort(-contrib, kind="stable")

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from clinch.celery_app import create_celery
+from clinch.scoring_tasks import RESCORE_CHUNK
 from clinch.settings import Settings
 from clinch.wiring import open_database
 from leads.event_rules import EventIn
 from leads.intake import ingest_events
+from leads.models import Score
 from leads.scores import latest_scores
 from leads.simulator import simulate
 from leads.snapshots import load_snapshots
@@ -43,6 +49,18 @@ def test_without_a_model_rescoring_is_skipped_not_failed(tmp_path: Path) -> None
     assert task.run([1, 2]) == 0
 
 
+def _queued(settings: Settings, task: str) -> list[list[object]]:
+    with sqlite3.connect(settings.resolved_home / "broker.sqlite") as db:
+        rows = db.execute("SELECT payload FROM kombu_message").fetchall()
+    found = []
+    for (payload,) in rows:
+        message = json.loads(payload)
+        if message["headers"]["task"] == task:
+            body = json.loads(base64.b64decode(message["body"]))
+            found.append(body[0])
+    return found
+
+
 @pytest.mark.slow
 def test_rescore_tasks_store_scores_with_the_current_model(tmp_path: Path) -> None:
     settings = _home(tmp_path, leads=1000)
@@ -57,12 +75,21 @@ def test_rescore_tasks_store_scores_with_the_current_model(tmp_path: Path) -> No
     registry.promote(version.name, force=True)
     celery = create_celery(settings)
 
-    everyone = celery.tasks["scoring.rescore_all"].run()
+    chunks = celery.tasks["scoring.rescore_all"].run()
+    queued = _queued(settings, "scoring.rescore_chunk")
+    assert chunks == len(queued) == -(-len(records) // RESCORE_CHUNK)
+    assert sorted(i for ids, _ in queued for i in ids) == [r.lead_id for r in records]
+    chunk = celery.tasks["scoring.rescore_chunk"]
+    stored = sum(chunk.run(ids, as_of) for ids, as_of in queued)
+    redelivered = chunk.run(*queued[0])  # a chunk run twice stores nothing twice
     again = celery.tasks["scoring.rescore_leads"].run([records[0].lead_id])
 
-    assert everyone == len(records)
+    assert stored == len(records)
+    assert redelivered == 0
     assert again == 0  # nothing happened to that lead since its score
     with sessions() as session:
         score = latest_scores(session, lead_ids=[records[0].lead_id])[records[0].lead_id]
+        total = session.scalar(select(func.count()).select_from(Score))
     engine.dispose()
     assert score.model_version == version.name
+    assert total == len(records)

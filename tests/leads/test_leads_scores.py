@@ -17,7 +17,9 @@ def _event(n: int, email: str, at: datetime) -> EventIn:
     return EventIn(event_id=f"e{n}-{email}", type="page_view", occurred_at=at, email=email)
 
 
-def _score(session: Session, lead_id: int, p: float, at: datetime) -> None:
+def _score(
+    session: Session, lead_id: int, p: float, at: datetime, *, events_seen: int | None = 1
+) -> None:
     add_score(
         session,
         lead_id=lead_id,
@@ -27,6 +29,7 @@ def _score(session: Session, lead_id: int, p: float, at: datetime) -> None:
         features_version="f1",
         reasons=[{"text": "x"}],
         scored_at=at,
+        events_seen=events_seen,
     )
 
 
@@ -42,7 +45,7 @@ def test_latest_score_wins_and_history_is_kept(sessions: sessionmaker[Session]) 
     assert newest.model_version == "v1"
 
 
-def test_only_leads_with_events_after_their_score_are_stale(
+def test_only_leads_with_events_their_score_did_not_see_are_stale(
     sessions: sessionmaker[Session],
 ) -> None:
     with sessions() as session:
@@ -64,3 +67,26 @@ def test_only_leads_with_events_after_their_score_are_stale(
     assert stale == [b_id]
     with sessions() as session:
         assert latest_scores(session, lead_ids=[]) == {}
+
+
+def test_an_event_committed_after_a_later_stamped_score_still_makes_the_lead_stale(
+    sessions: sessionmaker[Session],
+) -> None:
+    # The event was received (stamped) before the score but committed after it was computed.
+    with sessions() as session:
+        first = ingest_events(session, batch=[_event(1, "a@x.example", T0)], received_at=T0)
+        (lead_id,) = first.touched_lead_ids
+        _score(session, lead_id, 0.2, T0 + timedelta(seconds=5), events_seen=1)
+        late = T0 + timedelta(seconds=1)
+        ingest_events(session, batch=[_event(2, "a@x.example", late)], received_at=late)
+        session.commit()
+        assert stale_lead_ids(session, lead_ids=[lead_id]) == [lead_id]
+
+
+def test_a_score_without_an_event_count_counts_as_stale(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        first = ingest_events(session, batch=[_event(1, "a@x.example", T0)], received_at=T0)
+        (lead_id,) = first.touched_lead_ids
+        _score(session, lead_id, 0.2, T0 + timedelta(seconds=5), events_seen=None)
+        session.commit()
+        assert stale_lead_ids(session, lead_ids=[lead_id]) == [lead_id]

@@ -250,6 +250,19 @@ def test_train_without_csv_on_a_near_empty_store_says_to_simulate(
     assert "--csv" in target_only.stderr
 
 
+@pytest.mark.parametrize(
+    ("now", "message"),
+    [("2999-01-01", "is in the future"), ("last tuesday", "is not an ISO time")],
+)
+def test_train_refuses_a_bad_training_time(
+    cli: typer.Typer, home: Path, now: str, message: str
+) -> None:
+    result = CliRunner().invoke(cli, ["train", "--now", now])
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert not (home / "models").exists()
+
+
 @pytest.mark.slow
 def test_train_without_csv_registers_a_store_model(
     cli: typer.Typer, home: Path, store_file: Path, monkeypatch: pytest.MonkeyPatch
@@ -268,7 +281,9 @@ def test_train_without_csv_registers_a_store_model(
         source.close()
         copy.close()
     runner = CliRunner()
-    result = runner.invoke(cli, ["train", "--json", "--observe-days", "3"])
+    # The store's data ends at END: trained as of END, every lead is observed and labelled.
+    argv = ["train", "--json", "--observe-days", "3", "--now", "2026-11-01"]
+    result = runner.invoke(cli, argv)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["promoted"] is True
@@ -280,9 +295,15 @@ def test_train_without_csv_registers_a_store_model(
         "features_version": FEATURES_VERSION,
         "horizon_days": 30,
         "observe_days": 3,
+        "now": "2026-11-01T00:00:00+00:00",
     }
     meta = json.loads((folder / "meta.json").read_text())
-    assert meta["command"] == "clinch train --horizon-days 30 --observe-days 3"
+    assert meta["command"] == (
+        "clinch train --horizon-days 30 --observe-days 3 --now 2026-11-01T00:00:00+00:00"
+    )
+    again = runner.invoke(cli, ["train", "--if-missing"])
+    assert again.exit_code == 0
+    assert f"model {summary['version']} is current" in again.stdout
     features = json.loads((folder / "features.json").read_text())
     assert tuple(f["name"] for f in features["features"]) == FEATURE_NAMES
 

@@ -17,11 +17,11 @@ from leads.migrate import upgrade
 from leads.models import Score
 from leads.scores import latest_scores
 from leads.simulator import simulate
-from leads.snapshots import load_snapshots
+from leads.snapshots import lead_id_pages, load_snapshots
 from scoring.errors import ModelNotTrained
 from scoring.features import FEATURES_VERSION
 from scoring.lead_dataset import build_store_dataset
-from scoring.lead_scoring import rescore_leads
+from scoring.lead_scoring import rescore_chunk, rescore_leads
 from scoring.registry import ModelRegistry
 from scoring.scorer import Scorer
 from scoring.training import TrainingConfig, train
@@ -111,3 +111,23 @@ def test_a_model_from_other_columns_is_refused(
     registry.promote(version.name, force=True)
     with store() as session, pytest.raises(ModelNotTrained, match="clinch train"):
         rescore_leads(session, lead_ids=None, scorer=Scorer.from_registry(registry), as_of=END)
+
+
+def test_a_periodic_pass_stores_only_scores_that_moved(
+    store: sessionmaker[Session], scorer: Scorer
+) -> None:
+    month_later = END + timedelta(days=30)
+    with store() as session:
+        ids = next(lead_id_pages(session, size=300))
+        before = session.scalar(select(func.count()).select_from(Score))
+        quiet_month = rescore_chunk(session, lead_ids=ids, scorer=scorer, as_of=month_later)
+        redelivered = rescore_chunk(session, lead_ids=ids, scorer=scorer, as_of=month_later)
+        minute_on = month_later + timedelta(minutes=1)
+        next_pass = rescore_chunk(session, lead_ids=ids, scorer=scorer, as_of=minute_on)
+        after = session.scalar(select(func.count()).select_from(Score))
+        session.rollback()
+    assert quiet_month  # a month of silence moves scores: the features carry time
+    assert redelivered == []  # already scored in this pass
+    assert next_pass == []  # a minute later nothing moved enough to store
+    assert before is not None
+    assert after == before + len(quiet_month)

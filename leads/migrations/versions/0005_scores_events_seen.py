@@ -1,0 +1,24 @@
+"""scores: how many of the lead's events each score saw
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-23 18:50:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("scores") as batch:
+        batch.add_column(sa.Column("events_seen", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("scores") as batch:
+        batch.drop_column("events_seen")
