@@ -44,6 +44,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/clinch bench retrieval
+	$(BIN)/clinch bench scoring
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -259,9 +259,15 @@ def db_upgrade() -> None:
 
 @app.command()
 def bench(
-    name: Annotated[str, typer.Argument(help="retrieval")] = "retrieval",
+    name: Annotated[str, typer.Argument(help="retrieval or scoring")] = "retrieval",
     corpus: Annotated[Path | None, typer.Option(help="Corpus folder")] = None,
-    big: Annotated[int, typer.Option(help="Points for the large-index run")] = 100_000,
+    big: Annotated[int, typer.Option(help="Points for the large-index run", min=1)] = 100_000,
+    rows: Annotated[
+        int, typer.Option(help="Scoring: simulated leads to train and batch-score", min=1000)
+    ] = 1_000_000,
+    events: Annotated[
+        int, typer.Option(help="Scoring: events timed until their score is stored", min=10)
+    ] = 200,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Run a benchmark and print each figure as a ratio to a reference from the same run."""
@@ -269,7 +275,9 @@ def bench(
 
     settings = get_settings()
     configure_process(settings)
-    result = run_benchmark(name, settings=settings, corpus=corpus, big=big, console=err)
+    result = run_benchmark(
+        name, settings=settings, corpus=corpus, big=big, rows=rows, events=events, console=err
+    )
     if as_json:
         print_json(console, result)
 

@@ -131,9 +131,7 @@ def parse_now(text: str | None) -> datetime:
     return at.astimezone(UTC)
 
 
-def _train_from_store(
-    *, horizon_days: int, observe_days: int, now: datetime
-) -> dict[str, object]:
+def _train_from_store(*, horizon_days: int, observe_days: int, now: datetime) -> dict[str, object]:
     settings = get_settings()
     configure_process(settings)
     engine, sessions = open_database(settings)

@@ -119,12 +119,27 @@ def _check_rows(rows: Sequence[StoreRow], horizon_days: int, observe_days: int) 
 
 def table_from_rows(rows: Sequence[StoreRow], *, horizon_days: int) -> TrainingTable:
     """Return the training table of store rows (time column: the observation time)."""
-    frame = feature_frame([row.features for row in rows])
-    stamps = pd.to_datetime([row.observed_at for row in rows], utc=True)
+    return table_from_frame(
+        feature_frame([row.features for row in rows]),
+        labels=np.array([row.label for row in rows], dtype=np.int8),
+        observed_at=[row.observed_at for row in rows],
+        horizon_days=horizon_days,
+    )
+
+
+def table_from_frame(
+    frame: pd.DataFrame,
+    *,
+    labels: np.ndarray,
+    observed_at: Sequence[datetime] | pd.DatetimeIndex,
+    horizon_days: int,
+) -> TrainingTable:
+    """Return the training table of a store feature frame, its labels and observation times."""
+    stamps = pd.to_datetime(observed_at, utc=True)
     times: np.ndarray = stamps.tz_localize(None).to_numpy(dtype="datetime64[ns]")
     return TrainingTable(
         features=frame,
-        target=np.array([row.label for row in rows], dtype=np.int8),
+        target=np.asarray(labels, dtype=np.int8),
         spec=store_feature_spec(frame),
         target_name=target_name(horizon_days),
         dropped=(),

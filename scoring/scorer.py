@@ -69,6 +69,15 @@ class Score:
     reasons: tuple[Reason, ...] = ()
 
 
+@dataclass(frozen=True)
+class BatchScores:
+    """Many leads' calibrated probabilities and bands, as arrays in the input's row order."""
+
+    probabilities: np.ndarray
+    bands: np.ndarray
+    model_version: str
+
+
 class Scorer:
     """Scores leads with one loaded model version; build once per process."""
 
@@ -135,6 +144,18 @@ class Scorer:
         return [
             Score(float(p), band(float(p)), version, r) for p, r in zip(probs, found, strict=True)
         ]
+
+    def score_many(self, x: np.ndarray) -> BatchScores:
+        """Score an encoded matrix without reasons: arrays, no per-row objects (batch jobs)."""
+        margins = predict_margin(self._booster, x, threads=self.threads)
+        probs = self.model.calibrator.apply(margins)
+        hot, warm = self.bands.hot, self.bands.warm
+        bands = np.where(probs >= hot, "hot", np.where(probs >= warm, "warm", "cold"))
+        return BatchScores(probs, bands, self.model.version)
+
+    def encode(self, frame: pd.DataFrame) -> np.ndarray:
+        """Encode a frame of raw columns as the model's input matrix."""
+        return encode_frame(self.model.spec, frame)
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
         """Return per-feature log-odds contributions with the bias as the last column."""

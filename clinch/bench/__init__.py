@@ -20,12 +20,28 @@ def default_corpus() -> Path:
     return Path(__file__).resolve().parents[3] / "shared" / "corpus" / "railway" / "content"
 
 
+BENCHMARKS = ("retrieval", "scoring")
+
+
 def run_benchmark(
-    name: str, *, settings: Settings, corpus: Path | None, big: int, console: Console
+    name: str,
+    *,
+    settings: Settings,
+    corpus: Path | None,
+    big: int,
+    rows: int,
+    events: int,
+    console: Console,
 ) -> dict[str, Any]:
     """Run the named benchmark and print its table."""
-    if name != "retrieval":
-        raise BenchmarkUnavailable(f"unknown benchmark {name!r}: available: retrieval")
+    if name not in BENCHMARKS:
+        raise BenchmarkUnavailable(
+            f"unknown benchmark {name!r}: available: {', '.join(BENCHMARKS)}"
+        )
+    if name == "scoring":
+        from clinch.bench.scoring_bench import run_scoring_bench
+
+        return run_scoring_bench(settings=settings, rows=rows, events=events, console=console)
     from clinch.bench.retrieval_bench import run_retrieval_bench
 
     folder = corpus or default_corpus()

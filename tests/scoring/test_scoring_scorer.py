@@ -40,6 +40,19 @@ def test_batch_matches_holdout_probabilities(scorer: Scorer, trained: TrainedMod
     assert all(s.reasons == () for s in scores)
 
 
+def test_array_batch_matches_per_row_scores(scorer: Scorer, trained: TrainedModel) -> None:
+    many = scorer.score_many(scorer.encode(trained.holdout))
+    rows = scorer.score_batch(trained.holdout, reasons=False)
+    np.testing.assert_allclose(many.probabilities, [s.probability for s in rows], atol=1e-12)
+    assert list(many.bands) == [s.band for s in rows]
+    assert set(many.bands) <= {"hot", "warm", "cold"}
+    assert many.model_version == scorer.model.version
+    with_reasons = scorer.score_batch(trained.holdout.head(30))
+    np.testing.assert_allclose(
+        [s.probability for s in with_reasons], many.probabilities[:30], atol=1e-9
+    )
+
+
 def test_unseen_category_scores_as_missing(scorer: Scorer, leads: pd.DataFrame) -> None:
     row = leads.iloc[0].to_dict()
     unseen = scorer.score_row({**row, "Lead Source": "TikTok"})
