@@ -121,6 +121,17 @@ class EventOut(BaseModel):
     period: str | None
 
 
+class AccountOut(BaseModel):
+    """The lead's company account (linked by email domain)."""
+
+    id: int
+    domain: str
+    name: str | None
+    employees_band: str | None
+    owner_rep_id: int | None
+    leads: int
+
+
 class LeadOut(BaseModel):
     """A lead with its identities, touches, consents, latest score and last 50 events."""
 
@@ -134,6 +145,7 @@ class LeadOut(BaseModel):
     budget: str | None
     use_case: str | None
     account_id: int | None
+    account: AccountOut | None
     status: str
     created_at: datetime
     last_seen_at: datetime | None

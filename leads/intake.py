@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from leads import consents as consents_repo
 from leads import events as events_repo
+from leads.accounts import link_account
 from leads.channels import derive_channel
 from leads.errors import InvalidEvent
 from leads.event_rules import (
@@ -131,6 +132,8 @@ def _apply(
     record_touch(lead, touch)
     if event.type in TRAIT_TYPES:
         _apply_traits(lead, event)
+    if lead.email is not None:
+        link_account(session, lead)
     if event.type in CONSENT_TYPES:
         _record_consent(session, lead.id, event)
     session.flush()

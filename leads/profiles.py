@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from leads.accounts import AccountView, get_account_view
 from leads.consents import current_consents
 from leads.errors import LeadNotFound
 from leads.events import recent_events
@@ -72,6 +73,7 @@ class LeadView:
     budget: str | None
     use_case: str | None
     account_id: int | None
+    account: AccountView | None
     status: str
     created_at: datetime
     last_seen_at: datetime | None
@@ -143,6 +145,7 @@ def get_lead_view(session: Session, *, lead_id: int, events_limit: int = 50) -> 
         budget=lead.budget,
         use_case=lead.use_case,
         account_id=lead.account_id,
+        account=get_account_view(session, account_id=lead.account_id) if lead.account_id else None,
         status=lead.status,
         created_at=as_utc(lead.created_at),
         last_seen_at=as_utc(lead.last_seen_at) if lead.last_seen_at else None,

@@ -21,7 +21,7 @@ from leads.db import make_engine, unit_of_work
 from leads.event_rules import EventIn
 from leads.intake import EventOutcome, ingest_events
 from leads.migrate import alembic_config
-from leads.models import Base, Event, Lead
+from leads.models import Account, Base, Event, Lead
 from leads.profiles import get_lead_view
 from tests.leads.intake_factories import NOW, ingest, make_event, row_counts
 
@@ -182,3 +182,16 @@ def test_concurrent_duplicates_are_stored_once(pg_sessions: sessionmaker[Session
     with pg_sessions() as session:
         assert session.scalar(select(func.count()).select_from(Event)) == 1
         assert session.scalar(select(func.count()).select_from(Lead)) == 1
+
+
+def test_two_new_leads_of_one_new_company_make_one_account(
+    pg_sessions: sessionmaker[Session],
+) -> None:
+    one, other = make_event("d-1", email="a@initech.io"), make_event("d-2", email="b@initech.io")
+    first, second = _race(pg_sessions, one, other)
+    assert (first.status, second.status) == ("accepted", "accepted")
+    with pg_sessions() as session:
+        (account,) = session.scalars(select(Account)).all()
+        linked = session.scalars(select(Lead.account_id)).all()
+    assert account.domain == "initech.io"
+    assert linked == [account.id, account.id]
