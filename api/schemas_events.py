@@ -95,6 +95,7 @@ class ScoreOut(BaseModel):
     """The latest score."""
 
     probability: float
+    summary: str
     band: str
     model_version: str
     features_version: str
@@ -119,6 +120,22 @@ class EventOut(BaseModel):
     currency: str | None
     plan: str | None
     period: str | None
+
+
+class ScoredLeadOut(BaseModel):
+    """One lead of the list: who, the newest score in words, its band and top reasons."""
+
+    lead_id: int
+    email: str | None
+    name: str | None
+    company: str | None
+    probability: float
+    summary: str
+    band: str
+    model_version: str
+    reasons: list[str]
+    scored_at: datetime
+    last_seen_at: datetime | None
 
 
 class AccountOut(BaseModel):

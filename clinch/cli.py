@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from clinch.cli_eval import eval_app
 from clinch.cli_keys import keys_app
+from clinch.cli_leads import leads_app
 from clinch.cli_models import models_app, score_command, train_command
 from clinch.cli_output import print_hits, print_ingest_summary, print_json
 from clinch.cli_simulate import simulate_command
@@ -39,6 +40,7 @@ app.command("simulate")(simulate_command)
 app.command("train")(train_command)
 app.command("score")(score_command)
 app.add_typer(models_app, name="models")
+app.add_typer(leads_app, name="leads")
 app.add_typer(eval_app, name="eval")
 console = Console()
 err = Console(stderr=True)

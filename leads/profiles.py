@@ -15,6 +15,7 @@ from leads.consents import current_consents
 from leads.errors import LeadNotFound
 from leads.events import recent_events
 from leads.identity import identities_of
+from leads.lead_list import score_summary
 from leads.models import Event, Lead, Score, as_utc
 from leads.touches import Touch, first_touch, last_touch
 
@@ -32,6 +33,7 @@ class ScoreView:
     """A stored score with the versions that made it."""
 
     probability: float
+    summary: str
     band: str
     model_version: str
     features_version: str
@@ -102,6 +104,7 @@ def _score_view(score: Score | None) -> ScoreView | None:
         return None
     return ScoreView(
         probability=score.probability,
+        summary=score_summary(score.probability),
         band=score.band,
         model_version=score.model_version,
         features_version=score.features_version,

@@ -19,6 +19,8 @@ import pandas as pd
 from scoring.artifacts import LoadedModel
 from scoring.errors import InvalidScoringInput
 from scoring.feature_spec import encode_frame, encode_row
+from scoring.features import FEATURE_NAMES
+from scoring.reason_words import DERIVED_PHRASES, PHRASES, Phrase
 from scoring.registry import ModelRegistry
 from scoring.training import predict_margin
 
@@ -89,6 +91,9 @@ class Scorer:
         self._booster = model.booster
         self._columns = model.spec.columns
         self._levels = model.spec.categories
+        # Models of the lead store speak plain words; a CSV model's columns keep their names.
+        store_model = set(model.spec.names) <= set(FEATURE_NAMES)
+        self._phrases: Mapping[str, Phrase] = {**PHRASES, **DERIVED_PHRASES} if store_model else {}
 
     @classmethod
     def from_registry(
@@ -178,9 +183,18 @@ class Scorer:
                 continue
             value = self._value_text(i, float(row[i]))
             name = self._columns[i]
-            text = f"{name} {value}: {'+' if points > 0 else '−'}{abs(points)} pts"
+            phrase = self._phrases.get(name)
+            said = phrase(self._raw_value(i, float(row[i]))) if phrase else f"{name} {value}"
+            text = f"{said}: {'+' if points > 0 else '−'}{abs(points)} pts"
             out.append(Reason(name, value, points, float(contrib[i]), text))
         return tuple(out)
+
+    def _raw_value(self, index: int, value: float) -> float | str | None:
+        if math.isnan(value):
+            return None
+        if index < len(self._levels) and self._levels[index]:
+            return self._levels[index][int(value)]
+        return value
 
     def _value_text(self, index: int, value: float) -> str:
         if math.isnan(value):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import ValidationError
 
 from api.auth import Principal
@@ -17,9 +17,11 @@ from api.schemas_events import (
     EventItem,
     EventResult,
     LeadOut,
+    ScoredLeadOut,
 )
 from leads.event_rules import EventIn
 from leads.intake import EventOutcome, ingest_events
+from leads.lead_list import LIST_MAX, list_scored_leads, score_summary
 from leads.models import utcnow
 from leads.profiles import get_lead_view
 
@@ -78,6 +80,28 @@ def post_events(
         duplicates=sum(r.status == "duplicate" for r in results),
         rejected=sum(r.status == "rejected" for r in results),
     )
+
+
+@router.get(
+    "/leads",
+    response_model=list[ScoredLeadOut],
+    tags=["leads"],
+    summary="Scored leads, highest score first, optionally of one band (admin, rep, marketer)",
+    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}},
+)
+def list_leads(
+    session: SessionDep,
+    _reader: Reader,
+    band: Annotated[Literal["hot", "warm", "cold"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=LIST_MAX)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[ScoredLeadOut]:
+    """Return the leads a rep works from, by their newest score."""
+    rows = list_scored_leads(session, band=band, limit=limit, offset=offset)
+    return [
+        ScoredLeadOut.model_validate({**asdict(r), "summary": score_summary(r.probability)})
+        for r in rows
+    ]
 
 
 @router.get(

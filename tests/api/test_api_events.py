@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.resources import AppResources
 from clinch.settings import Settings
+from leads.db import unit_of_work
+from leads.scores import add_score
 
 
 def _at(delta: timedelta = timedelta(0)) -> str:
@@ -213,3 +216,56 @@ def test_accepted_events_queue_one_rescoring_after_commit(
     # A batch of duplicates touches no lead, so nothing is queued.
     _post(client, auth["site"], _event("rescore-1", email="r1@example.com"))
     assert _queued_rescorings(api_settings) == before + 1
+
+
+def _store_score(resources: AppResources, lead_id: int, p: float, band: str) -> None:
+    with unit_of_work(resources.sessions) as session:
+        add_score(
+            session,
+            lead_id=lead_id,
+            probability=p,
+            band=band,
+            model_version="v0009-test",
+            features_version="lead-features-1",
+            reasons=[{"text": "Viewed pricing 4 times in the last 7 days: +9 pts"}],
+            scored_at=datetime.now(UTC),
+            events_seen=1,
+        )
+
+
+def test_the_lead_list_is_by_newest_score_and_filters_by_band(
+    client: TestClient, auth: dict[str, dict[str, str]], resources: AppResources
+) -> None:
+    body = _post(
+        client,
+        auth["site"],
+        _event("list-1", email="hot@acme-list.io"),
+        _event("list-2", email="cold@acme-list.io"),
+    )
+    hot_id, cold_id = (r["lead_id"] for r in body["results"])
+    _store_score(resources, hot_id, 0.2, "warm")
+    _store_score(resources, hot_id, 0.91, "hot")  # newest wins
+    _store_score(resources, cold_id, 0.004, "cold")
+
+    everyone = client.get("/v1/leads", params={"limit": 500}, headers=auth["rep"]).json()
+    ours = [row for row in everyone if row["lead_id"] in {hot_id, cold_id}]
+    assert [row["lead_id"] for row in ours] == [hot_id, cold_id]
+    assert ours[0]["summary"] == "91% likely to buy"
+    assert ours[1]["summary"] == "<1% likely to buy"
+    assert ours[0]["reasons"] == ["Viewed pricing 4 times in the last 7 days: +9 pts"]
+    hot = client.get("/v1/leads", params={"band": "hot"}, headers=auth["marketer"]).json()
+    assert hot_id in {row["lead_id"] for row in hot}
+    assert cold_id not in {row["lead_id"] for row in hot}
+    one = client.get(f"/v1/leads/{hot_id}", headers=auth["rep"]).json()
+    assert one["score"]["summary"] == "91% likely to buy"
+    assert one["account"]["domain"] == "acme-list.io"
+    assert one["account"]["leads"] == 2
+
+
+def test_the_lead_list_refuses_bad_queries(
+    client: TestClient, auth: dict[str, dict[str, str]]
+) -> None:
+    assert client.get("/v1/leads", headers=auth["site"]).status_code == 403
+    bad_band = client.get("/v1/leads", params={"band": "lukewarm"}, headers=auth["rep"])
+    assert bad_band.status_code == 422
+    assert client.get("/v1/leads", params={"limit": 0}, headers=auth["rep"]).status_code == 422

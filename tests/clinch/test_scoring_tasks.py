@@ -49,15 +49,15 @@ def test_without_a_model_rescoring_is_skipped_not_failed(tmp_path: Path) -> None
     assert task.run([1, 2]) == 0
 
 
-def _queued(settings: Settings, task: str) -> list[list[object]]:
+def _queued(settings: Settings, task: str) -> list[tuple[list[int], str]]:
     with sqlite3.connect(settings.resolved_home / "broker.sqlite") as db:
         rows = db.execute("SELECT payload FROM kombu_message").fetchall()
     found = []
     for (payload,) in rows:
         message = json.loads(payload)
         if message["headers"]["task"] == task:
-            body = json.loads(base64.b64decode(message["body"]))
-            found.append(body[0])
+            args = json.loads(base64.b64decode(message["body"]))[0]
+            found.append((list(args[0]), str(args[1])))
     return found
 
 

@@ -73,6 +73,10 @@ def test_every_lead_gets_a_stored_score_with_versions(
     assert some.model_version == scorer.model.version
     assert some.features_version == FEATURES_VERSION
     assert all("text" in r for r in some.reasons)
+    # Store models speak plain words: no feature name reaches the rep.
+    texts = [r["text"] for score in newest.values() for r in score.reasons]
+    assert texts
+    assert not [t for t in texts if "_" in t or " = " in t]
 
 
 def test_only_stale_leads_are_rescored(store: sessionmaker[Session], scorer: Scorer) -> None:
