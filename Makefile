@@ -24,6 +24,10 @@ demo: $(STAMP)
 	$(BIN)/clinch ingest demo/docs --visibility public --base-url https://quillstack.example/docs
 	$(BIN)/clinch ingest demo/internal --visibility internal
 	$(BIN)/clinch ingest demo/pricing.yaml --visibility public --base-url https://quillstack.example
+	# Simulated prospects (seeded; a second run adds nothing), a model trained on them, scores.
+	$(BIN)/clinch simulate --leads 1500
+	$(BIN)/clinch train --if-missing
+	$(BIN)/clinch leads rescore
 
 run: demo
 	$(BIN)/clinch up

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -11,11 +12,16 @@ from rich.console import Console
 from rich.table import Table
 
 from clinch.cli_output import print_json
+from clinch.scoring_tasks import RESCORE_CHUNK, ScoringClients
 from clinch.settings import get_settings
 from clinch.wiring import configure_process, open_database
+from leads.db import unit_of_work
 from leads.errors import LeadNotFound
 from leads.lead_list import LIST_MAX, list_scored_leads, score_summary
 from leads.profiles import get_lead_view
+from leads.snapshots import lead_id_pages
+from scoring.errors import ModelNotTrained
+from scoring.lead_scoring import rescore_chunk
 
 leads_app = typer.Typer(help="See scored leads and why they scored so.", no_args_is_help=True)
 console = Console()
@@ -104,3 +110,35 @@ def _print_view(view: dict[str, Any]) -> None:
             console.print(f"  • {reason['text']}", soft_wrap=True)
     for event in view["events"]:
         console.print(f"  {event['occurred_at']:%Y-%m-%d %H:%M} {event['type']}")
+
+
+@leads_app.command("rescore")
+def rescore_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Rescore every lead now with the current model (what the periodic pass does)."""
+    settings = get_settings()
+    configure_process(settings)
+    try:
+        scorer = ScoringClients(settings).scorer()
+    except ModelNotTrained as exc:
+        err.print(f"[red]error:[/] {exc.message}")
+        raise typer.Exit(1) from None
+    engine, sessions = open_database(settings)
+    as_of, leads, moved = datetime.now(UTC), 0, 0
+    try:
+        with sessions() as reader:
+            pages = list(lead_id_pages(reader, size=RESCORE_CHUNK))
+        for page in pages:
+            with unit_of_work(sessions) as session:
+                moved += len(rescore_chunk(session, lead_ids=page, scorer=scorer, as_of=as_of))
+            leads += len(page)
+    finally:
+        engine.dispose()
+    summary = {"leads": leads, "stored": moved, "model_version": scorer.model.version}
+    if as_json:
+        print_json(console, summary)
+    else:
+        console.print(
+            f"rescored {leads} leads with {scorer.model.version}: {moved} scores moved and stored"
+        )

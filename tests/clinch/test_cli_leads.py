@@ -88,6 +88,9 @@ def test_bad_input_is_a_message(cli: typer.Typer, home: Path) -> None:
     missing = runner.invoke(cli, ["leads", "show", "424242"])
     assert missing.exit_code == 1
     assert "no lead has id 424242" in missing.stderr
+    untrained = runner.invoke(cli, ["leads", "rescore"])
+    assert untrained.exit_code == 1
+    assert "clinch train" in untrained.stderr
     band = runner.invoke(cli, ["leads", "list", "--band", "lukewarm"])
     assert band.exit_code == 2
     assert "lukewarm" in band.stderr
