@@ -35,8 +35,16 @@ def _share(template: str) -> Phrase:
     return lambda v: template.format(float(v) if isinstance(v, int | float) else 0.0)
 
 
-def _days(template: str, unknown: str) -> Phrase:
-    return lambda v: template.format(_count(v)) if isinstance(v, int | float) else unknown
+def _days(template: str, today: str, unknown: str) -> Phrase:
+    def say(v: float | str | None) -> str:
+        if not isinstance(v, int | float):
+            return unknown
+        days = _count(v)
+        if days == 0:
+            return today
+        return template.format("1 day" if days == 1 else f"{days:,} days")
+
+    return say
 
 
 _COUNTED: dict[str, Phrase] = {
@@ -75,8 +83,8 @@ PHRASES: dict[str, Phrase] = {
         for name, phrase in _COUNTED.items()
         for days in _WINDOW
     },
-    "days_since_first_touch": _days("First seen {} days ago", "First visit unknown"),
-    "days_since_last_activity": _days("Last active {} days ago", "No activity yet"),
+    "days_since_first_touch": _days("First seen {} ago", "First seen today", "First visit unknown"),
+    "days_since_last_activity": _days("Last active {} ago", "Active today", "No activity yet"),
     "active_days_30d": lambda v: f"Active on {_plural(v, 'day')} in the last 30 days",
     "activity_decayed": _share("Recent activity level {:.1f}"),
     "pricing_decayed": _share("Recent pricing interest {:.1f}"),

@@ -11,6 +11,7 @@ V1_ROUTES = {
     ("post", "/v1/ingest"),
     ("get", "/v1/ingest/{job_id}"),
     ("post", "/v1/events"),
+    ("get", "/v1/leads"),
     ("get", "/v1/leads/{lead_id}"),
 }
 

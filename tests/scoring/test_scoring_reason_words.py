@@ -26,6 +26,8 @@ def test_every_store_feature_has_words() -> None:
         ("first_channel", "organic_search", "First came from organic search"),
         ("days_since_last_activity", None, "No activity yet"),
         ("days_since_last_activity", 12.4, "Last active 12 days ago"),
+        ("days_since_last_activity", 0.2, "Active today"),
+        ("days_since_first_touch", 1.1, "First seen 1 day ago"),
     ],
 )
 def test_words(feature: str, value: float | str | None, words: str) -> None:
