@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -19,8 +20,17 @@ from celery.result import AsyncResult
 from clinch.celery_app import create_celery
 from clinch.server import job_status
 from clinch.settings import Settings
-from clinch.wiring import open_clients
+from clinch.wiring import open_clients, open_database
+from leads.db import unit_of_work
+from leads.event_rules import EventIn
+from leads.intake import ingest_events
+from leads.scores import latest_scores
+from leads.simulated_records import simulated_record
+from leads.simulator import simulate
 from retrieval.search import search
+from scoring.lead_dataset import observe_lead, table_from_rows
+from scoring.registry import ModelRegistry
+from scoring.training import TrainingConfig, train
 
 # Read at import: the clean_env fixture removes CLINCH_* variables while a test runs.
 REDIS_URL = os.environ.get("CLINCH_TEST_REDIS_URL")
@@ -31,6 +41,7 @@ STOP_GRACE_S = 10.0
 # seen to take 23 to 35 s to answer, so the run leaves room for that before it stops itself.
 UP_FOR_S = 60
 HEALTHY_WITHIN_S = UP_FOR_S - 5.0
+FAST = TrainingConfig(learning_rate=0.08, max_rounds=300, early_stopping_rounds=30, threads=1)
 
 
 def _process_env(home: Path, **values: str) -> dict[str, str]:
@@ -215,6 +226,57 @@ def test_worker_process_ingests_by_task_name(
         clients.close()
     assert hits
     assert hits[0].source == "ledger.md"
+
+
+def _promote_simulated_model(home: Path) -> str:
+    """Train on simulated leads' records (no store needed) and make it the current model."""
+    end = datetime(2026, 6, 1, tzinfo=UTC)
+    rows = [
+        row
+        for n, (_lead, events) in enumerate(simulate(leads=3000, seed=3, end=end, days=200))
+        if (
+            row := observe_lead(
+                simulated_record(n, events, as_of=end), horizon_days=30, observe_days=7, now=end
+            )
+        )
+        is not None
+    ]
+    registry = ModelRegistry(home / "models" / "scoring")
+    version = registry.register(train(table_from_rows(rows, horizon_days=30), FAST), command="t")
+    registry.promote(version.name, force=True)
+    return version.name
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_worker_process_rescores_touched_leads_and_passes_in_chunks(
+    redis_settings: Settings, worker: tuple[subprocess.Popen[bytes], Path]
+) -> None:
+    version = _promote_simulated_model(redis_settings.resolved_home)
+    engine, sessions = open_database(redis_settings)
+    now = datetime.now(UTC)
+    events = [
+        EventIn(event_id=f"w{n}", type="pricing_view", occurred_at=now, email=f"p{n}@acme.io")
+        for n in range(3)
+    ]
+    with unit_of_work(sessions) as session:
+        ids = sorted(ingest_events(session, batch=events, received_at=now).touched_lead_ids)
+    celery = create_celery(redis_settings)
+
+    touched = celery.send_task("scoring.rescore_leads", args=[ids])
+    _wait(touched, worker)
+    assert touched.result == len(ids), _tail(worker[1])
+    again = celery.send_task("scoring.rescore_leads", args=[ids])
+    _wait(again, worker)
+    assert again.result == 0  # nothing new since: the burst is scored once
+    everyone = celery.send_task("scoring.rescore_all")
+    _wait(everyone, worker)
+    assert everyone.result == 1  # one chunk queued for three leads
+    with sessions() as session:
+        scores = latest_scores(session, lead_ids=ids)
+    engine.dispose()
+    assert {s.model_version for s in scores.values()} == {version}
+    assert all(s.events_seen == 1 for s in scores.values())
 
 
 # --- clinch up ------------------------------------------------------------------------------
