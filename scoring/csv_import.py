@@ -14,11 +14,22 @@ import numpy as np
 import pandas as pd
 
 from scoring.errors import InvalidTrainingData
-from scoring.feature_spec import FeatureKind, FeatureSpec, Ratio, text_column
+from scoring.feature_spec import (
+    DayOfYear,
+    FeatureKind,
+    FeatureSpec,
+    Ratio,
+    month_number,
+    numeric_column,
+    text_column,
+)
 
 DELIMITERS = ",;\t|"
 MAX_LEVELS = 200
 _ID_NAME = re.compile(r"(^|[\s_\-])(id|uuid|guid)$|^(lead|prospect|customer|contact) (number|no)$")
+_DAY_NAME = re.compile(r"(^|[\s_\-])day([\s_\-]?of[\s_\-]?(the[\s_\-]?)?month)?$")
+_MONTH_NAME = re.compile(r"(^|[\s_\-])month$")
+DAY_OF_YEAR = "day of year"
 _POSITIVE = {"1", "1.0", "yes", "y", "true", "t"}
 _NEGATIVE = {"0", "0.0", "no", "n", "false", "f"}
 
@@ -216,6 +227,7 @@ def build_training_table(
             for n, k in zip(names, kinds, strict=True)
         ),
         ratios=_ratios(names, kinds, ratios),
+        days_of_year=_days_of_year(frame, names, kinds),
     )
     features = frame[names].reset_index(drop=True)
     return TrainingTable(features, labels, spec, target, tuple(dropped), times, time_col)
@@ -226,6 +238,36 @@ def _ratios(
 ) -> tuple[Ratio, ...]:
     numeric = {n for n, k in zip(names, kinds, strict=True) if k == "numeric"}
     return tuple(Ratio(f"{a} / {b}", a, b) for a, b in pairs if a in numeric and b in numeric)
+
+
+def _days_of_year(
+    frame: pd.DataFrame, names: list[str], kinds: list[FeatureKind]
+) -> tuple[DayOfYear, ...]:
+    """Pair one day-of-month column with one month column, when exactly one of each is found."""
+    days = [
+        n for n, k in zip(names, kinds, strict=True) if k == "numeric" and is_day_column(frame[n])
+    ]
+    months = [n for n, k in zip(names, kinds, strict=True) if is_month_column(frame[n], k)]
+    if len(days) != 1 or len(months) != 1 or DAY_OF_YEAR in names:
+        return ()
+    return (DayOfYear(DAY_OF_YEAR, days[0], months[0]),)
+
+
+def is_day_column(column: pd.Series) -> bool:
+    """Return True for a column named like "day" holding whole numbers 1-31."""
+    if not _DAY_NAME.search(str(column.name).strip().lower()):
+        return False
+    values = numeric_column(column)
+    values = values[~np.isnan(values)]
+    return bool(len(values)) and bool(np.all(np.isin(values, np.arange(1, 32))))
+
+
+def is_month_column(column: pd.Series, kind: FeatureKind) -> bool:
+    """Return True for month names (jan, February...), or numbers 1-12 in a column named month."""
+    if kind == "numeric" and not _MONTH_NAME.search(str(column.name).strip().lower()):
+        return False
+    levels = text_column(column).dropna().unique()
+    return bool(len(levels)) and all(not np.isnan(month_number(v)) for v in levels)
 
 
 def load_training_table(

@@ -1,10 +1,14 @@
-"""Train a calibrated LightGBM lead-scoring model on a `TrainingTable`, with a baseline."""
+"""Train a calibrated LightGBM lead-scoring model on a `TrainingTable`, with a baseline.
+
+`fit_model` uses every training row twice: an inner k-fold run picks the number of rounds and
+gives each row an out-of-fold margin to calibrate on, then the booster is refit on all rows.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import lightgbm as lgb
 import numpy as np
@@ -26,7 +30,8 @@ MIN_PER_CLASS = 20
 class TrainingConfig:
     """LightGBM settings tuned for small-to-medium tabular lead data, and the split sizes."""
 
-    learning_rate: float = 0.03
+    # 0.05 scored as well as 0.03 on the public corpora, with fewer trees to score through.
+    learning_rate: float = 0.05
     num_leaves: int = 15
     min_data_in_leaf: int = 30
     feature_fraction: float = 0.7
@@ -36,11 +41,11 @@ class TrainingConfig:
     min_data_per_group: int = 50
     max_rounds: int = 3000
     early_stopping_rounds: int = 100
-    # After early stopping, refit on fit + validation rows with this many more rounds.
-    refit_round_factor: float = 1.15
+    # Inner folds that choose the rounds and give out-of-fold margins to calibrate on.
+    inner_folds: int = 4
+    # The refit sees more rows than any inner fold trained on: allow it a few more rounds.
+    refit_round_factor: float = 1.1
     holdout_fraction: float = 0.2
-    valid_fraction: float = 0.15
-    calib_fraction: float = 0.15
     # One thread: on a busy 2-core host two threads were often slower (OpenMP contention).
     threads: int = 1
     seed: int = 0
@@ -49,6 +54,7 @@ class TrainingConfig:
         """Return the LightGBM parameter dict."""
         return {
             "objective": "binary",
+            "metric": "binary_logloss",
             "learning_rate": self.learning_rate,
             "num_leaves": self.num_leaves,
             "min_data_in_leaf": self.min_data_in_leaf,
@@ -147,6 +153,21 @@ def _split(
     return np.sort(first), np.sort(second)
 
 
+def inner_folds(
+    y: np.ndarray, times: np.ndarray | None, folds: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Return (train, validation) positions: stratified k-fold, or forward-chaining by time.
+
+    By time, the rows are cut into `folds + 1` blocks in time order and each block is validated
+    by a model of all earlier blocks, so no model sees the future of the rows it is judged on.
+    """
+    if times is None:
+        splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+        return list(splitter.split(np.zeros(len(y)), y))
+    blocks = np.array_split(np.argsort(times, kind="stable"), folds + 1)
+    return [(np.sort(np.concatenate(blocks[:i])), np.sort(blocks[i])) for i in range(1, folds + 1)]
+
+
 def fit_model(
     x: np.ndarray,
     y: np.ndarray,
@@ -155,22 +176,27 @@ def fit_model(
     config: TrainingConfig,
     times: np.ndarray | None = None,
 ) -> FittedModel:
-    """Fit a booster with early stopping, refit on fit+validation rows, then calibrate."""
-    calib_share = config.calib_fraction
-    rest, calib = _split(rows, y, calib_share, times, config.seed + 1)
-    valid_share = config.valid_fraction / (1 - calib_share)
-    fit, valid = _split(rest, y, valid_share, times, config.seed + 2)
-    params, cats = config.lightgbm_params(), spec.categorical_indices
-    train_set = lgb.Dataset(x[fit], y[fit], categorical_feature=cats)
-    valid_set = lgb.Dataset(x[valid], y[valid], categorical_feature=cats, reference=train_set)
-    stop = lgb.early_stopping(config.early_stopping_rounds, verbose=False)
-    probe = lgb.train(
-        params, train_set, config.max_rounds, valid_sets=[valid_set], callbacks=[stop]
+    """Pick rounds and calibrate on inner out-of-fold margins, then refit on all the rows."""
+    x_fit, y_fit = x[rows], y[rows]
+    folds = inner_folds(
+        y_fit, None if times is None else times[rows], config.inner_folds, config.seed + 1
     )
-    rounds = max(1, round((probe.best_iteration or 1) * config.refit_round_factor))
-    booster = lgb.train(params, lgb.Dataset(x[rest], y[rest], categorical_feature=cats), rounds)
-    margin = predict_margin(booster, x[calib])
-    calibrator = fit_calibrator(margin, y[calib], seed=config.seed)
+    params, cats = config.lightgbm_params(), spec.categorical_indices
+    data = lgb.Dataset(x_fit, y_fit, categorical_feature=cats, free_raw_data=False)
+    stop = lgb.early_stopping(config.early_stopping_rounds, verbose=False)
+    result = lgb.cv(
+        params, data, config.max_rounds, folds=folds, callbacks=[stop], return_cvbooster=True
+    )
+    cv_booster = cast(lgb.CVBooster, result["cvbooster"])
+    # No early stop (max_rounds reached) leaves best_iteration at 0.
+    best = cv_booster.best_iteration or len(cast(list[float], result["valid binary_logloss-mean"]))
+    margin = np.full(len(rows), np.nan)
+    for member, (_, valid) in zip(cv_booster.boosters, folds, strict=True):
+        margin[valid] = member.predict(x_fit[valid], raw_score=True, num_iteration=best)
+    seen = ~np.isnan(margin)
+    calibrator = fit_calibrator(margin[seen], y_fit[seen], seed=config.seed)
+    rounds = max(1, round(best * config.refit_round_factor))
+    booster = lgb.train(params, lgb.Dataset(x_fit, y_fit, categorical_feature=cats), rounds)
     return FittedModel(booster.model_to_string(), calibrator, rounds)
 
 

@@ -1,8 +1,9 @@
 """Quality on the shared public data sets (not in the repo; skipped where absent).
 
-Measured here (2026-11-23, 5-fold stratified): X Education 0.878 AUC / 0.134 Brier (the issue's
-target is 0.885 / 0.13: not reached), bank-full without `duration` 0.803 (target 0.81: not
-reached). The assertions hold what was reached minus a small margin, so regressions show.
+Measured here (5-fold stratified; logistic baseline in brackets): X Education 0.879 AUC / 0.133
+Brier [0.865 / 0.142] (the issue's target is 0.885 / 0.13: not reached), bank-full without
+`duration` 0.806 AUC / 0.080 Brier [0.765] (target 0.81: not reached). The assertions hold what
+was reached minus a small margin, so regressions show.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ SALES_ENTERED.append("Last Notable Activity")
 def test_x_education_five_fold() -> None:
     table = load_training_table(LEADS, target="Converted", exclude=SALES_ENTERED)
     cv = cross_validate(table, folds=5)
-    assert cv.roc_auc >= 0.872
-    assert cv.brier <= 0.138
+    assert cv.roc_auc >= 0.875
+    assert cv.brier <= 0.136
     assert cv.roc_auc > cv.baseline_roc_auc
 
 
@@ -38,6 +39,7 @@ def test_x_education_five_fold() -> None:
 def test_bank_five_fold_with_sniffed_semicolons() -> None:
     table = load_training_table(BANK, target="y", exclude=["duration"])
     assert "duration" not in table.spec.names
+    assert "day of year" in table.spec.columns
     cv = cross_validate(table, folds=5)
-    assert cv.roc_auc >= 0.797
+    assert cv.roc_auc >= 0.802
     assert cv.roc_auc > cv.baseline_roc_auc
