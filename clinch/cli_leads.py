@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -10,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from clinch.cli_output import print_json
 from clinch.scoring_tasks import RESCORE_CHUNK, ScoringClients
@@ -36,6 +39,19 @@ class BandChoice(StrEnum):
     cold = "cold"
 
 
+@contextmanager
+def _reading() -> Iterator[Session]:
+    """Open the configured store for one read-only session, and close it after."""
+    settings = get_settings()
+    configure_process(settings)
+    engine, sessions = open_database(settings)
+    try:
+        with sessions() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
 @leads_app.command("list")
 def list_command(
     band: Annotated[BandChoice | None, typer.Option(help="Only this band")] = None,
@@ -43,14 +59,8 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List leads by their newest score, highest first."""
-    settings = get_settings()
-    configure_process(settings)
-    engine, sessions = open_database(settings)
-    try:
-        with sessions() as session:
-            rows = list_scored_leads(session, band=band.value if band else None, limit=limit)
-    finally:
-        engine.dispose()
+    with _reading() as session:
+        rows = list_scored_leads(session, band=band.value if band else None, limit=limit)
     if as_json:
         print_json(console, [{**asdict(r), "summary": score_summary(r.probability)} for r in rows])
         return
@@ -76,17 +86,12 @@ def show_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Show one lead: identity, account, score in words with its reasons, recent events."""
-    settings = get_settings()
-    configure_process(settings)
-    engine, sessions = open_database(settings)
     try:
-        with sessions() as session:
+        with _reading() as session:
             view = get_lead_view(session, lead_id=lead_id, events_limit=10)
     except LeadNotFound as exc:
         err.print(f"[red]error:[/] {exc.message}")
         raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
     if as_json:
         print_json(console, asdict(view))
         return
