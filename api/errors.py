@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import Forbidden, InvalidCredentials, InvalidRole, MissingCredentials
+from api.rate_limits import RateLimited
+from assistant.errors import MessageRefused
 from checkout.errors import InvalidCatalog, PlanNotFound, PriceNotListed
 from ingestion.errors import (
     IngestionError,
@@ -18,7 +20,7 @@ from ingestion.errors import (
     IngestQueueUnavailable,
     SourceNotFound,
 )
-from leads.errors import ClinchError, InvalidEvent, LeadNotFound
+from leads.errors import ClinchError, ConversationNotFound, InvalidEvent, LeadNotFound
 from retrieval.errors import InvalidQuery, VectorStoreBusy, VectorStoreUnavailable
 
 _log = logging.getLogger("clinch.api")
@@ -40,6 +42,9 @@ STATUS_BY_ERROR: tuple[tuple[type[ClinchError], int], ...] = (
     (IngestionError, 422),
     (InvalidQuery, 422),
     (VectorStoreBusy, 503),
+    (RateLimited, 429),
+    (ConversationNotFound, 404),
+    (MessageRefused, 422),
     (VectorStoreUnavailable, 503),
 )
 
@@ -64,6 +69,8 @@ def error_body(error: str, detail: object) -> dict[str, object]:
 async def _clinch_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ClinchError)
     headers = {"WWW-Authenticate": "Bearer"} if status_for(exc) == 401 else None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     return JSONResponse(
         error_body(_code(exc), exc.message), status_code=status_for(exc), headers=headers
     )

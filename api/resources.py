@@ -8,6 +8,8 @@ from typing import Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.rate_limits import RateLimits
+from assistant.agent import AgentTools
 from retrieval.embedder import Embedder
 from retrieval.schemas import Visibility
 from retrieval.store import VectorStore
@@ -40,4 +42,6 @@ class AppResources:
     signing_key: str
     session_ttl_s: int
     vector_backend: str
+    agent: Callable[[], AgentTools]
+    rate_limits: RateLimits
     close: Callable[[], None]

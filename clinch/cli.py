@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from clinch.cli_ask import ask_command
 from clinch.cli_eval import eval_app
 from clinch.cli_keys import keys_app
 from clinch.cli_leads import leads_app
@@ -41,6 +42,7 @@ app.command("train")(train_command)
 app.command("score")(score_command)
 app.add_typer(models_app, name="models")
 app.add_typer(leads_app, name="leads")
+app.command("ask")(ask_command)
 app.add_typer(eval_app, name="eval")
 console = Console()
 err = Console(stderr=True)

@@ -51,6 +51,15 @@ class RemoteClinch:
         result: dict[str, Any] = self._call("POST", "/v1/search", json=body)
         return result
 
+    def ask(self, text: str, *, session_id: str | None) -> dict[str, Any]:
+        """Send a chat message on the server (a new session when none is given)."""
+        if session_id is None:
+            session_id = str(self._call("POST", "/v1/chat/sessions")["session_id"])
+        answer: dict[str, Any] = self._call(
+            "POST", f"/v1/chat/sessions/{session_id}/messages", json={"text": text}
+        )
+        return {**answer, "session_id": session_id}
+
     def ingest(
         self, body: dict[str, object], *, on_progress: Callable[[int, int], None]
     ) -> IngestSummary:

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from api.app import create_app
 from api.auth import create_key, verify_key
 from api.resources import AppResources, JobState, JobStatus
+from clinch.assistant_wiring import AgentToolbox, chat_rate_limits
 from clinch.celery_app import VECTORS_QUEUE, create_celery
 from clinch.settings import Settings
 from clinch.wiring import Clients, open_clients
@@ -145,6 +146,8 @@ def build_resources(settings: Settings) -> AppResources:
         signing_key=settings.signing_key(),
         session_ttl_s=settings.session_token_ttl_s,
         vector_backend="qdrant-server" if settings.qdrant_url else "qdrant-edge",
+        agent=AgentToolbox(settings, clients),
+        rate_limits=chat_rate_limits(settings),
         close=close,
     )
 

@@ -43,6 +43,16 @@ class ScoringSettings(BaseModel):
     rescore_minutes: int = Field(default=60, ge=1)
 
 
+class AssistantSettings(BaseModel):
+    """The chat assistant: its confidence floor, sources per answer and rate limits."""
+
+    min_confidence: float = Field(default=0.45, ge=0, le=2)
+    sources: int = Field(default=5, ge=1, le=20)
+    messages_per_session: str = "20/minute"
+    requests_per_address: str = "120/minute"
+    sessions_per_address: str = "30/minute"
+
+
 class Settings(BaseSettings):
     """Clinch configuration, from `CLINCH_*` environment variables (nested with `__`)."""
 
@@ -66,6 +76,12 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = ChunkingSettings()
     ingest: IngestSettings = IngestSettings()
     scoring: ScoringSettings = ScoringSettings()
+    assistant: AssistantSettings = AssistantSettings()
+    # Any LangChain chat model as "provider:model" (e.g. "openai:gpt-4o-mini", "ollama:llama3");
+    # unset: the offline extractive answerer.
+    llm: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
 
     @field_validator("secret_key")
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leads.models import TITLE_MAX, SourceDocument, utcnow
@@ -64,3 +64,28 @@ def known_roots(session: Session) -> list[tuple[str, str]]:
 def known_root_paths(session: Session) -> list[str]:
     """Return every root folder that has ingested documents."""
     return list(session.scalars(select(SourceDocument.root).distinct()))
+
+
+def public_pricing_paths(session: Session) -> list[str]:
+    """Return the full paths of ingested public pricing catalogs, newest ingest first."""
+    rows = session.scalars(
+        select(SourceDocument)
+        .where(SourceDocument.visibility == "public", SourceDocument.path.like("%pricing%"))
+        .order_by(SourceDocument.ingested_at.desc())
+    )
+    found = []
+    for row in rows:
+        name = row.path.rsplit("/", 1)[-1].lower()
+        if name.startswith("pricing") and name.endswith((".yaml", ".yml", ".csv")):
+            found.append(f"{row.root.rstrip('/')}/{row.path}")
+    return found
+
+
+def pricing_version(session: Session) -> tuple[int, str | None]:
+    """Return a value that changes whenever a pricing catalog is ingested again or removed."""
+    row = session.execute(
+        select(func.count(SourceDocument.id), func.max(SourceDocument.ingested_at)).where(
+            SourceDocument.path.like("%pricing%")
+        )
+    ).one()
+    return int(row[0]), str(row[1]) if row[1] is not None else None

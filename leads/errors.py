@@ -19,3 +19,7 @@ class InvalidEvent(ClinchError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
+
+
+class ConversationNotFound(ClinchError):
+    """No chat session has this id."""

@@ -1,0 +1,131 @@
+"""The website chat: start a session, send messages (JSON or streamed), read the transcript."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
+
+from api.auth import Forbidden, Principal, issue_session_token
+from api.deps import ResourcesDep, SessionDep, require
+from api.schemas import ErrorBody, SessionResponse
+from api.schemas_chat import ChatAnswerOut, ChatMessageIn, TranscriptMessageOut
+from assistant.chat import ChatTurn, chat_turn, start_chat
+from leads.conversations import get_conversation, transcript
+from leads.models import utcnow
+
+router = APIRouter(prefix="/v1/chat", tags=["chat"])
+Chatter = Annotated[Principal, Depends(require("site", "admin", "rep", sessions=True))]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody},
+    403: {"model": ErrorBody},
+    404: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+    429: {"model": ErrorBody},
+}
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _check_session(principal: Principal, session_id: str) -> None:
+    if principal.kind == "session" and principal.session_id != session_id:
+        raise Forbidden("this session token belongs to another chat session")
+
+
+@router.post(
+    "/sessions",
+    response_model=SessionResponse,
+    status_code=status.HTTP_201_CREATED,
+    summary="Start a chat session (public; rate-limited per address)",
+    responses={429: {"model": ErrorBody}},
+)
+def create_chat_session(
+    request: Request, resources: ResourcesDep, session: SessionDep
+) -> SessionResponse:
+    """Start a chat; the token admits this session's messages and transcript only."""
+    resources.rate_limits.new_session(address=_address(request))
+    session_id = start_chat(session, at=utcnow())
+    token, _ = issue_session_token(resources.signing_key, session_id=session_id)
+    return SessionResponse(session_id=session_id, token=token, expires_in=resources.session_ttl_s)
+
+
+def _answer_out(turn: ChatTurn) -> ChatAnswerOut:
+    answer = turn.answer
+    return ChatAnswerOut.model_validate(
+        {
+            "answer": answer.answer,
+            "citations": [asdict(c) for c in answer.citations],
+            "actions": [asdict(a) for a in answer.actions],
+            "confidence": answer.confidence,
+            "intent": answer.intent,
+            "not_covered": answer.not_covered,
+            "lead_id": turn.lead_id,
+        }
+    )
+
+
+def _turn(session: Session, resources: ResourcesDep, session_id: str, text: str) -> ChatTurn:
+    turn = chat_turn(
+        session, session_id=session_id, text=text, tools=resources.agent(), at=utcnow()
+    )
+    session.commit()
+    if turn.touched_lead_ids:
+        resources.enqueue_rescore(sorted(turn.touched_lead_ids))
+    return turn
+
+
+def _stream(out: ChatAnswerOut) -> Iterator[str]:
+    # Tokens are words of the checked answer: nothing unchecked is ever streamed.
+    words = out.answer.split(" ")
+    for i, word in enumerate(words):
+        yield f"event: token\ndata: {json.dumps(word + (' ' if i < len(words) - 1 else ''))}\n\n"
+    yield f"event: done\ndata: {out.model_dump_json()}\n\n"
+
+
+@router.post(
+    "/sessions/{session_id}/messages",
+    response_model=ChatAnswerOut,
+    summary="Send a message; JSON, or tokens as server-sent events with `Accept: "
+    "text/event-stream` (session token, site, admin, rep)",
+    responses=_ERRORS,
+)
+def post_message(
+    session_id: str,
+    body: ChatMessageIn,
+    request: Request,
+    resources: ResourcesDep,
+    session: SessionDep,
+    principal: Chatter,
+) -> ChatAnswerOut | StreamingResponse:
+    """Answer a prospect's message with citations, offered actions and a confidence."""
+    _check_session(principal, session_id)
+    resources.rate_limits.message(session_id=session_id, address=_address(request))
+    out = _answer_out(_turn(session, resources, session_id, body.text))
+    if "text/event-stream" in request.headers.get("accept", ""):
+        return StreamingResponse(_stream(out), media_type="text/event-stream")
+    return out
+
+
+@router.get(
+    "/sessions/{session_id}/messages",
+    response_model=list[TranscriptMessageOut],
+    summary="The transcript, oldest first (session token, site, admin, rep)",
+    responses=_ERRORS,
+)
+def get_transcript(
+    session_id: str, session: SessionDep, principal: Chatter
+) -> list[TranscriptMessageOut]:
+    """Return a chat's turns with each answer's citations and actions."""
+    _check_session(principal, session_id)
+    conversation = get_conversation(session, session_id=session_id)
+    return [
+        TranscriptMessageOut.model_validate(asdict(m))
+        for m in transcript(session, conversation=conversation)
+    ]

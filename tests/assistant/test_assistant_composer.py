@@ -1,0 +1,75 @@
+"""The offline composer answers with retrieved sentences only, cited by page."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.composer import compose, split_sentences
+from assistant.grounding import check_answer
+from retrieval.embedder import SentenceEmbedder
+from retrieval.schemas import RetrievedChunk
+
+
+def _chunk(n: int, title: str, text: str) -> RetrievedChunk:
+    return RetrievedChunk(
+        id=f"c{n}",
+        text=text,
+        title=title,
+        source=f"{title.lower().replace(' ', '-')}.md",
+        url=f"https://quillstack.example/docs/{n}",
+        heading_path=(title,),
+        visibility="public",
+        score=1.0 / n,
+    )
+
+
+CHUNKS = [
+    _chunk(
+        1,
+        "SSO and SAML",
+        "# SSO and SAML\n\nQuillstack supports single sign-on with SAML 2.0 on the Business plan. "
+        "You can connect Okta, Azure AD or Google Workspace. "
+        "SCIM provisioning keeps your users in sync.",
+    ),
+    _chunk(
+        2,
+        "GitHub integration",
+        "Connect a **GitHub** repository to publish docs on every push. "
+        "See [the setup guide](https://x.example/setup) for details.",
+    ),
+    _chunk(
+        3,
+        "Limits",
+        "| Plan | Seats |\n|---|---|\n| Team | 50 |\n\nThe Team plan allows up to 50 seats.",
+    ),
+]
+
+
+def test_sentences_are_split_and_markup_removed() -> None:
+    sentences = split_sentences(CHUNKS[1].text)
+    assert sentences == [
+        "Connect a GitHub repository to publish docs on every push.",
+        "See the setup guide for details.",
+    ]
+    assert "|---|---|" not in split_sentences(CHUNKS[2].text)
+
+
+def test_the_answer_is_made_of_source_sentences_with_citations(
+    embedder: SentenceEmbedder,
+) -> None:
+    draft = compose("Do you support SAML single sign-on?", CHUNKS, embedder=embedder)
+    assert draft.text.startswith("Quillstack supports single sign-on with SAML 2.0")
+    assert draft.citations[0].title == "SSO and SAML"
+    # Every sentence of the answer is a sentence of the page it cites.
+    for sentence, n in re.findall(r"(.+?) \[(\d+)\]\s*", draft.text):
+        cited = next(c for c in draft.citations if c.n == int(n))
+        page = next(c for c in CHUNKS if c.title == cited.title)
+        assert sentence.strip() in split_sentences(page.text)
+    sources = {c.n: next(x.text for x in CHUNKS if x.title == c.title) for c in draft.citations}
+    assert check_answer(draft.text, citations=draft.citations, sources=sources).ok
+
+
+def test_nothing_to_say_gives_an_empty_draft(embedder: SentenceEmbedder) -> None:
+    draft = compose("anything", [_chunk(1, "Tiny", "Hi.")], embedder=embedder)
+    assert draft.text == ""
+    assert draft.citations == ()
