@@ -15,10 +15,12 @@ from clinch.remote import RemoteClinch
 from clinch.settings import get_settings
 from clinch.wiring import open_clients
 from leads.db import unit_of_work
+from leads.errors import ClinchError
 from leads.models import utcnow
 from retrieval.errors import VectorStoreBusy
 
 console = Console()
+err = Console(stderr=True)
 
 
 def _local(text: str, session_id: str | None) -> dict[str, Any]:
@@ -53,9 +55,13 @@ def ask_command(
 ) -> None:
     """Ask the assistant as a prospect would; --session continues a conversation."""
     try:
-        result = _local(question, session)
-    except VectorStoreBusy:
-        result = RemoteClinch(get_settings()).ask(question, session_id=session)
+        try:
+            result = _local(question, session)
+        except VectorStoreBusy:
+            result = RemoteClinch(get_settings()).ask(question, session_id=session)
+    except ClinchError as exc:
+        err.print(f"[red]error:[/] {exc.message}", soft_wrap=True)
+        raise typer.Exit(1) from None
     if as_json:
         print_json(console, result)
         return
