@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.resources import AppResources
-from api.routes import chat, events, health, ingest, search, sessions
+from api.routes import chat, checkout, events, health, ingest, search, sessions
 
 
 def create_app(open_resources: Callable[[], AppResources]) -> FastAPI:
@@ -31,6 +31,6 @@ def create_app(open_resources: Callable[[], AppResources]) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (health, sessions, search, ingest, events, chat):
+    for module in (health, sessions, search, ingest, events, chat, checkout):
         app.include_router(module.router)
     return app

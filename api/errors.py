@@ -13,7 +13,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.auth import Forbidden, InvalidCredentials, InvalidRole, MissingCredentials
 from api.rate_limits import RateLimited
 from assistant.errors import MessageRefused
-from checkout.errors import InvalidCatalog, PlanNotFound, PriceNotListed
+from checkout.errors import (
+    CheckoutLinkExpired,
+    CheckoutLinkInvalid,
+    InvalidCatalog,
+    PlanNotFound,
+    PriceNotListed,
+)
 from ingestion.errors import (
     IngestionError,
     IngestJobNotFound,
@@ -43,6 +49,8 @@ STATUS_BY_ERROR: tuple[tuple[type[ClinchError], int], ...] = (
     (InvalidQuery, 422),
     (VectorStoreBusy, 503),
     (RateLimited, 429),
+    (CheckoutLinkExpired, 410),
+    (CheckoutLinkInvalid, 400),
     (ConversationNotFound, 404),
     (MessageRefused, 422),
     (VectorStoreUnavailable, 503),

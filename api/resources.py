@@ -43,5 +43,7 @@ class AppResources:
     session_ttl_s: int
     vector_backend: str
     agent: Callable[[], AgentTools]
+    public_url: str
+    checkout_ttl_s: int
     rate_limits: RateLimits
     close: Callable[[], None]

@@ -32,6 +32,7 @@ class ActionOut(BaseModel):
     label: str
     plan: str | None = None
     period: str | None = None
+    url: str | None = None
 
 
 class ChatAnswerOut(BaseModel):
@@ -53,3 +54,16 @@ class TranscriptMessageOut(BaseModel):
     text: str
     created_at: datetime
     meta: dict[str, Any]
+
+
+class CheckoutOfferOut(BaseModel):
+    """What a checkout link offers, at the exact price it was offered at."""
+
+    plan_id: str
+    plan_name: str
+    period: str
+    unit_price: str
+    currency: str
+    lead_id: int | None
+    issued_at: datetime
+    expires_at: datetime

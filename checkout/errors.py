@@ -34,3 +34,11 @@ class PriceNotListed(CatalogError):
     def __init__(self, plan_id: str) -> None:
         self.plan_id = plan_id
         super().__init__(f'the "{plan_id}" plan has no listed price: it is quoted by sales')
+
+
+class CheckoutLinkInvalid(ClinchError):
+    """A checkout link was altered, or was not made by this installation."""
+
+
+class CheckoutLinkExpired(ClinchError):
+    """A checkout link is older than its lifetime."""

@@ -147,6 +147,8 @@ def build_resources(settings: Settings) -> AppResources:
         session_ttl_s=settings.session_token_ttl_s,
         vector_backend="qdrant-server" if settings.qdrant_url else "qdrant-edge",
         agent=AgentToolbox(settings, clients),
+        public_url=settings.resolved_public_url,
+        checkout_ttl_s=settings.checkout_link_hours * 3600,
         rate_limits=chat_rate_limits(settings),
         close=close,
     )

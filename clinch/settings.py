@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     assistant: AssistantSettings = AssistantSettings()
     # Any LangChain chat model as "provider:model" (e.g. "openai:gpt-4o-mini", "ollama:llama3");
     # unset: the offline extractive answerer.
+    # Where prospects reach this installation (links in chat and mail); default: the API address.
+    public_url: str | None = None
+    checkout_link_hours: int = Field(default=72, ge=1, le=24 * 90)
     llm: str | None = None
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
@@ -99,6 +102,11 @@ class Settings(BaseSettings):
     def sqlalchemy_url(self) -> str:
         """Return the store-of-record URL (SQLite under home unless configured)."""
         return self.database_url or f"sqlite:///{self.resolved_home / 'clinch.sqlite'}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        """Return the public base URL without a trailing slash."""
+        return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
 
     @property
     def vector_path(self) -> Path:

@@ -13,9 +13,13 @@ from sqlalchemy.orm import Session
 
 from api.auth import Forbidden, Principal, issue_session_token
 from api.deps import ResourcesDep, SessionDep, require
+from api.resources import AppResources
 from api.schemas import ErrorBody, SessionResponse
 from api.schemas_chat import ChatAnswerOut, ChatMessageIn, TranscriptMessageOut
+from assistant.answers import Action
 from assistant.chat import ChatTurn, chat_turn, start_chat
+from checkout.catalog import BillingPeriod
+from checkout.links import PERIODS, sign_checkout
 from leads.conversations import get_conversation, transcript
 from leads.models import utcnow
 
@@ -56,13 +60,29 @@ def create_chat_session(
     return SessionResponse(session_id=session_id, token=token, expires_in=resources.session_ttl_s)
 
 
-def _answer_out(turn: ChatTurn) -> ChatAnswerOut:
+def _action_out(action: Action, turn: ChatTurn, resources: AppResources) -> dict[str, object]:
+    out: dict[str, object] = asdict(action)
+    catalog = resources.agent().catalog
+    if action.kind == "checkout" and action.plan and action.period in PERIODS and catalog:
+        period: BillingPeriod = "annual" if action.period == "annual" else "monthly"
+        token = sign_checkout(
+            resources.signing_key,
+            catalog,
+            plan_id=action.plan,
+            period=period,
+            lead_id=turn.lead_id,
+        )
+        out["url"] = f"{resources.public_url}/v1/checkout/{token}"
+    return out
+
+
+def _answer_out(turn: ChatTurn, resources: AppResources) -> ChatAnswerOut:
     answer = turn.answer
     return ChatAnswerOut.model_validate(
         {
             "answer": answer.answer,
             "citations": [asdict(c) for c in answer.citations],
-            "actions": [asdict(a) for a in answer.actions],
+            "actions": [_action_out(a, turn, resources) for a in answer.actions],
             "confidence": answer.confidence,
             "intent": answer.intent,
             "not_covered": answer.not_covered,
@@ -107,7 +127,7 @@ def post_message(
     """Answer a prospect's message with citations, offered actions and a confidence."""
     _check_session(principal, session_id)
     resources.rate_limits.message(session_id=session_id, address=_address(request))
-    out = _answer_out(_turn(session, resources, session_id, body.text))
+    out = _answer_out(_turn(session, resources, session_id, body.text), resources)
     if "text/event-stream" in request.headers.get("accept", ""):
         return StreamingResponse(_stream(out), media_type="text/event-stream")
     return out

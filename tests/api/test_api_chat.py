@@ -67,7 +67,19 @@ def test_a_pricing_question_is_answered_exactly_from_the_catalog(chat: TestClien
     citations = body["citations"]
     assert isinstance(citations, list)
     assert citations[0]["source"] == "pricing.yaml"
-    assert any(a["kind"] == "checkout" and a["plan"] == "team" for a in body["actions"])  # type: ignore[attr-defined]
+    actions = body["actions"]
+    assert isinstance(actions, list)
+    (checkout,) = [a for a in actions if a["kind"] == "checkout"]
+    assert checkout["plan"] == "team"
+    # The offered link is signed and carries the catalog's exact price.
+    path = checkout["url"].split("://", 1)[1].split("/", 1)[1]
+    offer = chat.get(f"/{path}")
+    assert offer.status_code == 200, offer.text
+    assert (offer.json()["unit_price"], offer.json()["currency"]) == ("8.50", "USD")
+    assert offer.json()["lead_id"] == body["lead_id"]
+    tampered = chat.get(f"/{path[:-3]}abc")
+    assert tampered.status_code == 400
+    assert tampered.json()["error"] == "checkout_link_invalid"
 
 
 def test_a_docs_question_is_answered_with_citations_to_pages(chat: TestClient) -> None:

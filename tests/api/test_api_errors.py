@@ -12,6 +12,10 @@ V1_ROUTES = {
     ("get", "/v1/ingest/{job_id}"),
     ("post", "/v1/events"),
     ("get", "/v1/leads"),
+    ("post", "/v1/chat/sessions"),
+    ("post", "/v1/chat/sessions/{session_id}/messages"),
+    ("get", "/v1/chat/sessions/{session_id}/messages"),
+    ("get", "/v1/checkout/{token}"),
     ("get", "/v1/leads/{lead_id}"),
 }
 
