@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from api.errors import install_error_handlers
 from api.resources import AppResources
-from api.routes import chat, checkout, events, health, ingest, search, sessions
+from api.routes import chat, checkout, events, health, ingest, search, sessions, widget
 
 
 def create_app(open_resources: Callable[[], AppResources]) -> FastAPI:
@@ -31,6 +32,14 @@ def create_app(open_resources: Callable[[], AppResources]) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (health, sessions, search, ingest, events, chat, checkout):
+    # The widget runs on the company's own site and calls the chat routes from there. Callers
+    # authenticate with bearer tokens, never cookies, so any origin may call.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "X-API-Key"],
+    )
+    for module in (health, sessions, search, ingest, events, chat, checkout, widget):
         app.include_router(module.router)
     return app
