@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -80,6 +80,7 @@ class Candidate:
     text: str
     score: float
     similarity: float
+    vector: np.ndarray = field(compare=False, repr=False)
 
 
 def clean(text: str) -> str:
@@ -120,8 +121,8 @@ def candidates(
     similarity = vectors @ query
     asked = content_words(question)
     scored = [
-        Candidate(i, s, float(sim) + LEXICAL_WEIGHT * _overlap(asked, s), float(sim))
-        for (i, s), sim in zip(found, similarity, strict=True)
+        Candidate(i, s, float(sim) + LEXICAL_WEIGHT * _overlap(asked, s), float(sim), vector)
+        for (i, s), sim, vector in zip(found, similarity, vectors, strict=True)
     ]
     return sorted(scored, key=lambda c: -c.score)
 
@@ -132,7 +133,7 @@ def _overlap(asked: set[str], sentence: str) -> float:
     return len(asked & content_words(sentence)) / len(asked)
 
 
-def _pick(ranked: Sequence[Candidate], embedder: Embedder) -> list[Candidate]:
+def _pick(ranked: Sequence[Candidate]) -> list[Candidate]:
     chosen: list[Candidate] = []
     vectors: list[np.ndarray] = []
     pages: set[int] = set()
@@ -141,11 +142,10 @@ def _pick(ranked: Sequence[Candidate], embedder: Embedder) -> list[Candidate]:
             break
         if candidate.chunk not in pages and len(pages) == MAX_PAGES:
             continue
-        vector = embedder.embed_query(candidate.text)
-        if any(float(vector @ v) >= DUPLICATE_SIMILARITY for v in vectors):
+        if any(float(candidate.vector @ v) >= DUPLICATE_SIMILARITY for v in vectors):
             continue
         chosen.append(candidate)
-        vectors.append(vector)
+        vectors.append(candidate.vector)
         pages.add(candidate.chunk)
     return chosen
 
@@ -158,9 +158,7 @@ def compose(
     ranked: Sequence[Candidate] | None = None,
 ) -> Draft:
     """Answer with the chunks' best sentences, each cited `[n]` by its page; empty if none."""
-    best = _pick(
-        ranked if ranked is not None else candidates(question, chunks, embedder=embedder), embedder
-    )
+    best = _pick(ranked if ranked is not None else candidates(question, chunks, embedder=embedder))
     numbers: dict[int, int] = {}
     parts: list[str] = []
     for candidate in best:

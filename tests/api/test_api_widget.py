@@ -92,7 +92,30 @@ def test_a_prospect_chats_through_the_widget(server: str) -> None:
             second = page.locator(".clinch-assistant").nth(1)
             expect(second).to_contain_text("[1]", timeout=30_000)
             link = second.locator(".clinch-cites a").first
-            assert (link.get_attribute("href") or "").startswith("https://quillstack.example/docs")
+            href = link.get_attribute("href") or ""
+            assert href.startswith("https://quillstack.example/docs")
             assert page.locator(".clinch-prospect").count() == 2
+
+            # Follow the citation: the company's docs site is not reachable from here, so the
+            # browser is answered by a stand-in for it.
+            page.context.route(
+                "https://quillstack.example/**",
+                lambda route: route.fulfill(
+                    content_type="text/html", body="<h1>Quillstack docs</h1>"
+                ),
+            )
+            with page.context.expect_page() as opened:
+                link.click()
+            docs = opened.value
+            docs.wait_for_load_state()
+            assert docs.url == href
+            expect(docs.locator("h1")).to_have_text("Quillstack docs")
+
+            # Start checkout: the signed link shows the plan at the catalog's exact price.
+            checkout.click()
+            page.wait_for_url("**/v1/checkout/**")
+            offer = page.locator("body").inner_text()
+            assert '"unit_price":"8.50"' in offer.replace(" ", "")
+            assert '"plan_id":"team"' in offer.replace(" ", "")
         finally:
             browser.close()
