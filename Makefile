@@ -49,6 +49,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/clinch bench retrieval
 	$(BIN)/clinch bench scoring
+	$(BIN)/clinch bench assistant
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

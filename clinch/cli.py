@@ -263,7 +263,7 @@ def db_upgrade() -> None:
 
 @app.command()
 def bench(
-    name: Annotated[str, typer.Argument(help="retrieval or scoring")] = "retrieval",
+    name: Annotated[str, typer.Argument(help="retrieval, scoring or assistant")] = "retrieval",
     corpus: Annotated[Path | None, typer.Option(help="Corpus folder")] = None,
     big: Annotated[int, typer.Option(help="Points for the large-index run", min=1)] = 100_000,
     rows: Annotated[

@@ -20,7 +20,7 @@ def default_corpus() -> Path:
     return Path(__file__).resolve().parents[3] / "shared" / "corpus" / "railway" / "content"
 
 
-BENCHMARKS = ("retrieval", "scoring")
+BENCHMARKS = ("retrieval", "scoring", "assistant")
 
 
 def run_benchmark(
@@ -42,11 +42,15 @@ def run_benchmark(
         from clinch.bench.scoring_bench import run_scoring_bench
 
         return run_scoring_bench(settings=settings, rows=rows, events=events, console=console)
-    from clinch.bench.retrieval_bench import run_retrieval_bench
-
     folder = corpus or default_corpus()
     if not folder.exists():
         raise BenchmarkUnavailable(
-            f"{folder} is missing: the retrieval benchmark needs ../shared/corpus/railway"
+            f"{folder} is missing: the {name} benchmark needs ../shared/corpus/railway"
         )
+    if name == "assistant":
+        from clinch.bench.assistant_bench import run_assistant_bench
+
+        return run_assistant_bench(settings=settings, corpus=folder, console=console)
+    from clinch.bench.retrieval_bench import run_retrieval_bench
+
     return run_retrieval_bench(settings=settings, corpus=folder, big=big, console=console)
