@@ -36,7 +36,7 @@ from retrieval.store import VectorStore
 
 # Below this best-sentence similarity the docs are taken not to cover the question (calibrated
 # on the dev QA set with `clinch eval assistant`; see docs/assistant.md).
-MIN_CONFIDENCE = 0.45
+MIN_CONFIDENCE = 0.575
 PRICED_INTENTS: frozenset[Intent] = frozenset({"pricing", "comparison", "buying_signal"})
 QUALIFY_AFTER: frozenset[Intent] = frozenset({"question", "pricing", "comparison"})
 
@@ -126,7 +126,17 @@ def _docs_answer(
     if similarity < tools.min_confidence or coverage < MIN_TERM_COVERAGE:
         text = not_covered_text(tools.company)
         return Answer(
-            text, (), (TALK_TO_PERSON,), confidence, intent, query, "fixed", captured, True
+            text,
+            (),
+            (TALK_TO_PERSON,),
+            confidence,
+            intent,
+            query,
+            "fixed",
+            captured,
+            not_covered=True,
+            similarity=round(similarity, 4),
+            coverage=round(coverage, 4),
         )
     facts = sorted(catalog_facts(tools.catalog)) if tools.catalog else []
     draft: Draft | None = None
@@ -139,7 +149,18 @@ def _docs_answer(
         draft = compose(query, chunks, embedder=tools.embedder, ranked=ranked)
     actions = (BOOK_MEETING,) if intent == "buying_signal" else ()
     text = _with_question(draft.text, intent, profile)
-    return Answer(text, draft.citations, actions, confidence, intent, query, answered_by, captured)
+    return Answer(
+        text,
+        draft.citations,
+        actions,
+        confidence,
+        intent,
+        query,
+        answered_by,
+        captured,
+        similarity=round(similarity, 4),
+        coverage=round(coverage, 4),
+    )
 
 
 def _grounded(draft: Draft, chunks: Sequence[RetrievedChunk], facts: Sequence[str]) -> bool:

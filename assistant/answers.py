@@ -33,6 +33,10 @@ class Answer:
     answered_by: AnsweredBy
     captured: ProfileFacts = field(default_factory=ProfileFacts)
     not_covered: bool = False
+    # For docs answers: the best sentences' similarity to the question and the share of its
+    # terms in the passages, raw, so the confidence floor can be calibrated (`clinch eval`).
+    similarity: float = 0.0
+    coverage: float = 1.0
 
 
 TALK_TO_PERSON = Action("talk_to_person", "Talk to a person")

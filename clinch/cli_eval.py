@@ -11,15 +11,18 @@ from rich.console import Console
 from rich.table import Table
 
 from clinch.cli_output import print_json
+from clinch.eval_assistant import evaluate_assistant, print_assistant_eval
 from clinch.settings import get_settings
 from clinch.wiring import open_clients
 from evals.qa import load_qa
 from evals.retrieval_metrics import RetrievalScore, score_retrieval
+from leads.errors import ClinchError
 from retrieval.schemas import SearchMode
 from retrieval.search import search
 
 eval_app = typer.Typer(help="Evaluate quality on QA sets.", no_args_is_help=True)
 console = Console()
+err = Console(stderr=True)
 MODES: tuple[SearchMode, ...] = ("dense", "sparse", "hybrid")
 
 
@@ -61,6 +64,27 @@ def retrieval(
             str(r["qa"]), str(r["mode"]), str(r["rows"]), f"{r['hit_at_k']:.3f}", f"{r['mrr']:.3f}"
         )
     console.print(table)
+
+
+@eval_app.command("rag")
+@eval_app.command("assistant", hidden=True)
+def assistant(
+    qa: Annotated[list[Path], typer.Option(help="QA set (JSONL); repeat for several")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Answered, citation, figure and abstention rates, and a calibrated confidence floor.
+
+    Answers from what is ingested in CLINCH_HOME now: ingest the QA set's corpus first.
+    """
+    try:
+        results = evaluate_assistant(get_settings(), qa, console=err)
+    except ClinchError as exc:
+        err.print(f"[red]error:[/] {exc.message}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        print_json(console, results)
+        return
+    print_assistant_eval(console, results)
 
 
 __all__ = ["RetrievalScore", "eval_app"]
