@@ -53,3 +53,16 @@ def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(url)
     yield make_session_factory(engine)
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceEmbedder) -> Path:
+    """A home with the demo company ingested once per run; tests copy it (see demo_company)."""
+    from tests.api.conftest import isolated_settings, link_model_cache
+    from tests.demo_company import ingest_demo
+
+    del embedder  # the shared ONNX export must exist before it is linked
+    home = tmp_path_factory.mktemp("demo-template")
+    link_model_cache(home)
+    ingest_demo(isolated_settings(home))
+    return home

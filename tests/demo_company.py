@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from clinch.settings import Settings
@@ -34,3 +35,11 @@ def ingest_demo(settings: Settings) -> None:
             run_ingest(clients, folder, options, listener=None)
     finally:
         clients.close()
+
+
+def copy_demo(template: Path, settings: Settings) -> None:
+    """Give settings' home the ingested demo of `template`: its database and vector store."""
+    home = settings.resolved_home
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(template / "clinch.sqlite", home / "clinch.sqlite")
+    shutil.copytree(template / "qdrant-edge", settings.vector_path, dirs_exist_ok=True)

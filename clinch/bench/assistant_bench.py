@@ -24,7 +24,7 @@ _ROUNDS = 3
 
 
 def _questions(corpus: Path) -> list[str]:
-    path = corpus.parents[1] / "qa" / _DEV_QA
+    path = corpus.parents[2] / "qa" / _DEV_QA
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     return [str(row["question"]) for row in rows]
 

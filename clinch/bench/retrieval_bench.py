@@ -37,7 +37,7 @@ _NOISE = 0.15
 
 
 def _queries(corpus: Path) -> list[str]:
-    qa = corpus.parents[1] / "qa"
+    qa = corpus.parents[2] / "qa"
     out: list[str] = []
     for name in _QA_FILES:
         path = qa / name

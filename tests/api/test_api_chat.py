@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,20 +15,19 @@ from clinch.server import create_api
 from clinch.settings import Settings
 from leads.db import unit_of_work
 from tests.api.conftest import bearer, isolated_settings, link_model_cache
-from tests.demo_company import ingest_demo
+from tests.demo_company import copy_demo
 
 pytestmark = pytest.mark.slow  # the demo company is embedded once per module (~30 s)
 
 
 @pytest.fixture(scope="module")
-def chat_settings(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Settings:
-    del embedder
+def chat_settings(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Settings:
     home = tmp_path_factory.mktemp("chat-home")
     link_model_cache(home)
     settings = isolated_settings(
         home, assistant={"messages_per_session": "6/minute", "sessions_per_address": "50/minute"}
     )
-    ingest_demo(settings)
+    copy_demo(demo_template, settings)
     return settings
 
 

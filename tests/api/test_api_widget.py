@@ -16,7 +16,7 @@ import pytest
 
 from clinch.settings import Settings
 from tests.api.conftest import isolated_settings, link_model_cache
-from tests.demo_company import ingest_demo
+from tests.demo_company import copy_demo
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -33,13 +33,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Iterator[str]:
     """`clinch serve` on a home holding the ingested demo company; stopped after the module."""
-    del embedder
     home = tmp_path_factory.mktemp("widget-home")
     link_model_cache(home)
     settings: Settings = isolated_settings(home)
-    ingest_demo(settings)
+    copy_demo(demo_template, settings)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLINCH_")}
     env.update({"CLINCH_HOME": str(home), "CLINCH_API_PORT": str(port), "HF_HUB_OFFLINE": "1"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
@@ -16,7 +17,7 @@ from clinch.assistant_wiring import build_agent_tools
 from clinch.settings import Settings
 from clinch.wiring import open_clients
 from tests.api.conftest import isolated_settings, link_model_cache
-from tests.demo_company import ingest_demo
+from tests.demo_company import copy_demo
 
 pytestmark = pytest.mark.slow  # the demo company is embedded once per module
 
@@ -37,12 +38,11 @@ class RecordingModel(GenericFakeChatModel):
 
 
 @pytest.fixture(scope="module")
-def tools(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Iterator[AgentTools]:
-    del embedder
+def tools(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Iterator[AgentTools]:
     home = tmp_path_factory.mktemp("llm-home")
     link_model_cache(home)
     settings: Settings = isolated_settings(home)
-    ingest_demo(settings)
+    copy_demo(demo_template, settings)
     clients = open_clients(settings)
     try:
         yield build_agent_tools(settings, clients)

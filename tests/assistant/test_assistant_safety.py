@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import codecs
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +22,7 @@ from clinch.assistant_wiring import build_agent_tools
 from clinch.settings import Settings
 from clinch.wiring import open_clients
 from tests.api.conftest import isolated_settings, link_model_cache
-from tests.demo_company import DEMO, ingest_demo
+from tests.demo_company import DEMO, copy_demo
 
 pytestmark = pytest.mark.slow  # the demo company is embedded once per module
 
@@ -63,12 +64,11 @@ ATTEMPTS = [
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Settings:
-    del embedder
+def settings(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Settings:
     home = tmp_path_factory.mktemp("safety-home")
     link_model_cache(home)
     found = isolated_settings(home)
-    ingest_demo(found)
+    copy_demo(demo_template, found)
     return found
 
 

@@ -12,17 +12,19 @@ from typer.testing import CliRunner
 
 from clinch.cli_ask import ask_command
 from clinch.settings import get_settings
-from tests.demo_company import ingest_demo
+from tests.demo_company import copy_demo
 
 pytestmark = pytest.mark.slow  # the demo company is embedded for the test
 
 
 @pytest.fixture
-def demo_home(clean_env: None, model_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def demo_home(
+    clean_env: None, model_home: Path, demo_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     del clean_env
     monkeypatch.setenv("CLINCH_HOME", str(model_home))
     get_settings.cache_clear()
-    ingest_demo(get_settings())
+    copy_demo(demo_template, get_settings())
     yield model_home
     get_settings.cache_clear()
 
