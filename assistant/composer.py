@@ -17,6 +17,7 @@ import numpy as np
 from assistant.schemas import Citation, Draft
 from retrieval.embedder import Embedder
 from retrieval.schemas import RetrievedChunk
+from retrieval.sparse import STOPWORDS
 
 MAX_SENTENCES = 3
 MAX_PAGES = 3
@@ -28,48 +29,7 @@ _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[`*])")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _MARKUP = re.compile(r"(\*\*|__|`|^#+\s*|^\s*[-*+]\s+|^\s*\d+\.\s+)", re.MULTILINE)
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset(
-    {
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "how",
-        "i",
-        "in",
-        "is",
-        "it",
-        "of",
-        "on",
-        "or",
-        "our",
-        "the",
-        "this",
-        "to",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "you",
-        "your",
-        "we",
-        "my",
-        "me",
-    }
-)
+_STOP = STOPWORDS | {"i", "me", "my", "we", "our", "which", "who", "why", "when", "where"}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import snowballstemmer
 from retrieval.schemas import SparseVector
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     [
         "a",
         "an",
@@ -87,8 +87,8 @@ def _stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Return the stemmed, stop-word-free terms of a text."""
-    stems = (_stem(w) for w in _TOKEN.findall(text.lower()) if w not in _STOPWORDS)
-    return [s for s in stems if s not in _STOPWORDS]
+    stems = (_stem(w) for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS)
+    return [s for s in stems if s not in STOPWORDS]
 
 
 def document_vector(text: str) -> SparseVector:
