@@ -1,1 +1,1 @@
-"""Reserved for a later issue (see ARCHITECTURE.md)."""
+"""The website sales assistant: intent, grounded answers, catalog prices, lead capture."""
