@@ -137,6 +137,8 @@ def _docs_answer(
             not_covered=True,
             similarity=round(similarity, 4),
             coverage=round(coverage, 4),
+            retrieved_sources=tuple(c.source for c in chunks),
+            contexts=tuple(c.text for c in chunks),
         )
     facts = sorted(catalog_facts(tools.catalog)) if tools.catalog else []
     draft: Draft | None = None
@@ -160,6 +162,8 @@ def _docs_answer(
         captured,
         similarity=round(similarity, 4),
         coverage=round(coverage, 4),
+        retrieved_sources=tuple(c.source for c in chunks),
+        contexts=tuple(c.text for c in chunks),
     )
 
 

@@ -37,6 +37,10 @@ class Answer:
     # terms in the passages, raw, so the confidence floor can be calibrated (`clinch eval`).
     similarity: float = 0.0
     coverage: float = 1.0
+    # For docs answers: the retrieved passages the answer was drawn from, in rank order (their
+    # sources and texts), so evals can score retrieval and context use.
+    retrieved_sources: tuple[str, ...] = ()
+    contexts: tuple[str, ...] = ()
 
 
 TALK_TO_PERSON = Action("talk_to_person", "Talk to a person")
