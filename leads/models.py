@@ -49,6 +49,8 @@ class ApiKey(Base):
     role: Mapped[str] = mapped_column(String(20))
     prefix: Mapped[str] = mapped_column(String(16), unique=True, index=True)
     key_hash: Mapped[str] = mapped_column(String(64))
+    # The rep a person's key speaks for (a rep taking over a chat); NULL for systems.
+    rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -112,6 +114,16 @@ class Rep(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     capacity: Mapped[int] = mapped_column(Integer, default=50)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Calendar settings, in the rep's time zone: day names ("mon"…"sun"), "HH:MM" hours.
+    working_days: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: ["mon", "tue", "wed", "thu", "fri"]
+    )
+    work_start: Mapped[str] = mapped_column(String(5), default="09:00")
+    work_end: Mapped[str] = mapped_column(String(5), default="17:00")
+    meeting_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    buffer_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    notice_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    horizon_days: Mapped[int] = mapped_column(Integer, default=14)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -232,6 +244,12 @@ class Conversation(Base):
     # The visitor id the chat's lead events carry until the prospect gives an email.
     anonymous_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The latest "talk to a person", for the router; the rep holding the chat, if one took it.
+    handoff_requested_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"), nullable=True)
+    taken_over_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Message(Base):
@@ -263,6 +281,27 @@ class Assignment(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     sla_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Meeting(Base):
+    """A meeting booked with a rep; one per rep and start time, so two bookings cannot both win."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        UniqueConstraint("rep_id", "starts_at", name="uq_meetings_rep_id_starts_at"),
+        Index("ix_meetings_rep_id_ends_at", "rep_id", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rep_id: Mapped[int] = mapped_column(ForeignKey("reps.id"))
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), nullable=True, index=True)
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id"), nullable=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default="booked")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Score(Base):
