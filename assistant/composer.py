@@ -3,7 +3,8 @@
 No text is invented. Each sentence of a retrieved chunk is scored by its cosine similarity to the
 question (the same MiniLM embedder as retrieval) plus a small bonus for sharing the question's
 content words; the best few, from at most three pages and never two near-duplicates, become the
-answer, each followed by the `[n]` of its page.
+answer, each followed by the `[n]` of its page. Sentence vectors come from the chunk's payload
+(embedded at ingest); only chunks ingested without them are embedded here.
 """
 
 from __future__ import annotations
@@ -17,17 +18,13 @@ import numpy as np
 from assistant.schemas import Citation, Draft
 from retrieval.embedder import Embedder
 from retrieval.schemas import RetrievedChunk
+from retrieval.sentences import quotable_sentences
 from retrieval.sparse import STOPWORDS
 
 MAX_SENTENCES = 3
 MAX_PAGES = 3
-MIN_WORDS = 4  # words, not table pipes
-MAX_SENTENCE_CHARS = 400
 LEXICAL_WEIGHT = 0.15
 DUPLICATE_SIMILARITY = 0.9
-_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[`*])")
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_MARKUP = re.compile(r"(\*\*|__|`|^#+\s*|^\s*[-*+]\s+|^\s*\d+\.\s+)", re.MULTILINE)
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = STOPWORDS | {"i", "me", "my", "we", "our", "which", "who", "why", "when", "where"}
 
@@ -43,22 +40,6 @@ class Candidate:
     vector: np.ndarray = field(compare=False, repr=False)
 
 
-def clean(text: str) -> str:
-    """Return passage text without Markdown links, emphasis, heading and list markers."""
-    return _MARKUP.sub("", _LINK.sub(r"\1", text)).strip()
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split a passage into sentences and lines (list items and table rows stay whole)."""
-    out: list[str] = []
-    for line in text.splitlines():
-        line = clean(line)
-        if not line or (line.startswith("|") and set(line) <= set("|-: ")):
-            continue
-        out += [s.strip() for s in _SPLIT.split(line) if s.strip()]
-    return out
-
-
 def content_words(text: str) -> set[str]:
     """Return a text's lowercased words without stop words."""
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1}
@@ -67,24 +48,37 @@ def content_words(text: str) -> set[str]:
 def candidates(
     question: str, chunks: Sequence[RetrievedChunk], *, embedder: Embedder
 ) -> list[Candidate]:
-    """Score every usable sentence of the chunks against the question, best first."""
-    found = [
-        (i, s)
-        for i, chunk in enumerate(chunks)
-        for s in split_sentences(chunk.text)
-        if len(_WORD.findall(s.lower())) >= MIN_WORDS and len(s) <= MAX_SENTENCE_CHARS
-    ]
+    """Score every quotable sentence of the chunks against the question, best first."""
+    found, vectors = _sentence_vectors(chunks, embedder=embedder)
     if not found:
         return []
-    query = embedder.embed_query(question)
-    vectors = embedder.embed_documents([s for _, s in found])
-    similarity = vectors @ query
+    similarity = vectors @ embedder.embed_query(question)
     asked = content_words(question)
     scored = [
         Candidate(i, s, float(sim) + LEXICAL_WEIGHT * _overlap(asked, s), float(sim), vector)
         for (i, s), sim, vector in zip(found, similarity, vectors, strict=True)
     ]
     return sorted(scored, key=lambda c: -c.score)
+
+
+def _sentence_vectors(
+    chunks: Sequence[RetrievedChunk], *, embedder: Embedder
+) -> tuple[list[tuple[int, str]], np.ndarray]:
+    """Return (chunk index, sentence) pairs and their vectors: stored ones, else embedded now."""
+    found: list[tuple[int, str]] = []
+    parts: list[np.ndarray] = []
+    for i, chunk in enumerate(chunks):
+        if chunk.sentence_vectors is not None:
+            found += [(i, s) for s in chunk.sentences]
+            parts.append(chunk.sentence_vectors)
+            continue
+        missing = quotable_sentences(chunk.text)
+        if missing:
+            found += [(i, s) for s in missing]
+            parts.append(embedder.embed_documents(missing))
+    if not found:
+        return [], np.zeros((0, embedder.dimension), dtype=np.float32)
+    return found, np.vstack(parts)
 
 
 def _overlap(asked: set[str], sentence: str) -> float:

@@ -6,6 +6,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Protocol
 
@@ -19,12 +20,13 @@ from ingestion.summary import FileOutcome, IngestSummary
 from leads import documents as repo
 from retrieval.embedder import Embedder
 from retrieval.schemas import ChunkPayload, IndexedChunk, Visibility
+from retrieval.sentences import pack_vectors, quotable_sentences
 from retrieval.sparse import document_vector
 from retrieval.store import VectorStore
 
 _ID_NAMESPACE = uuid.UUID("6f1c1c3e-8a52-4d0e-9d8e-2f4b9b1c0a11")
 # Bump when chunking or payload layout changes, so every file is re-embedded once.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 # Chunks from several small files are embedded together: the embedder is fastest in batches.
 EMBED_BATCH_CHUNKS = 512
 
@@ -192,8 +194,14 @@ class _Job:
         if not self.pending:
             return
         self._mark_pending()
-        texts = [c.embed_text for p in self.pending for c in p.chunks]
-        vectors = self.embedder.embed_documents(texts)
+        chunks = [c for p in self.pending for c in p.chunks]
+        # Each chunk's quotable sentences are embedded in the same call as the chunks, so the
+        # answerer ranks them at question time without running the model again.
+        # A sentence in two overlapping chunks is embedded once.
+        sentences = [quotable_sentences(c.text) for c in chunks]
+        unique = {s: len(chunks) + i for i, s in enumerate(dict.fromkeys(chain(*sentences)))}
+        vectors = self.embedder.embed_documents([c.embed_text for c in chunks] + list(unique))
+        packed = [pack_vectors(vectors[[unique[s] for s in group]]) for group in sentences]
         offset = 0
         for p in self.pending:
             key = source_key(self.root_str, p.rel)
@@ -214,6 +222,8 @@ class _Job:
                         doc_hash=p.doc_hash,
                         chunk_index=c.index,
                         text=c.text,
+                        sentences=tuple(sentences[offset + i]),
+                        sentence_vectors=packed[offset + i],
                     ),
                 )
                 for i, c in enumerate(p.chunks)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
 
 Audience = Literal["prospect", "rep"]
 Visibility = Literal["public", "internal"]
@@ -39,6 +42,9 @@ class ChunkPayload:
     doc_hash: str
     chunk_index: int
     text: str
+    # The chunk's quotable sentences and their vectors (retrieval/sentences.py), packed.
+    sentences: tuple[str, ...] = ()
+    sentence_vectors: str = ""
 
     def to_dict(self) -> dict[str, object]:
         """Return the payload as plain JSON-able values."""
@@ -53,12 +59,15 @@ class ChunkPayload:
             "doc_hash": self.doc_hash,
             "chunk_index": self.chunk_index,
             "text": self.text,
+            "sentences": list(self.sentences),
+            "sentence_vectors": self.sentence_vectors,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> ChunkPayload:
         """Build a payload back from stored values."""
         heading = data.get("heading_path") or []
+        sentences = data.get("sentences") or []
         visibility = str(data["visibility"])
         return cls(
             source_key=str(data["source_key"]),
@@ -71,6 +80,8 @@ class ChunkPayload:
             doc_hash=str(data["doc_hash"]),
             chunk_index=int(str(data["chunk_index"])),
             text=str(data["text"]),
+            sentences=tuple(str(s) for s in sentences) if isinstance(sentences, list) else (),
+            sentence_vectors=str(data.get("sentence_vectors") or ""),
         )
 
 
@@ -105,6 +116,11 @@ class RetrievedChunk:
     heading_path: tuple[str, ...]
     visibility: Visibility
     score: float
+    # Quotable sentences and their unit vectors (one row each) when ingestion stored them.
+    sentences: tuple[str, ...] = ()
+    sentence_vectors: npt.NDArray[np.float32] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, object]:
         """Return the chunk as JSON-able values (what the API and CLI print)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from retrieval.embedder import Embedder
 from retrieval.errors import InvalidQuery
 from retrieval.schemas import AUDIENCE_VISIBILITY, Audience, RetrievedChunk, SearchMode, StoredHit
+from retrieval.sentences import unpack_vectors
 from retrieval.sparse import query_vector
 from retrieval.store import VectorQuery, VectorStore
 
@@ -14,8 +15,9 @@ MAX_K = 100
 OVERFETCH = 4
 
 
-def _to_chunk(hit: StoredHit) -> RetrievedChunk:
+def _to_chunk(hit: StoredHit, *, dimension: int) -> RetrievedChunk:
     p = hit.payload
+    vectors = unpack_vectors(p.sentence_vectors, rows=len(p.sentences), dimension=dimension)
     return RetrievedChunk(
         id=hit.id,
         text=p.text,
@@ -25,6 +27,8 @@ def _to_chunk(hit: StoredHit) -> RetrievedChunk:
         heading_path=p.heading_path,
         visibility=p.visibility,
         score=hit.score,
+        sentences=p.sentences if vectors is not None else (),
+        sentence_vectors=vectors,
     )
 
 
@@ -59,7 +63,8 @@ def search(
         mode=mode,
     )
     hits = store.query(vector_query)
-    return [_to_chunk(hit) for hit in _collapse(hits, per_source)[:k]]
+    kept = _collapse(hits, per_source)[:k]
+    return [_to_chunk(hit, dimension=embedder.dimension) for hit in kept]
 
 
 def _collapse(hits: list[StoredHit], per_source: int | None) -> list[StoredHit]:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from assistant.composer import compose, split_sentences
+import pytest
+
+from assistant.composer import compose
 from assistant.grounding import check_answer
-from retrieval.embedder import SentenceEmbedder
+from retrieval.embedder import FloatMatrix, SentenceEmbedder
 from retrieval.schemas import RetrievedChunk
+from retrieval.sentences import pack_vectors, quotable_sentences, split_sentences, unpack_vectors
 
 
 def _chunk(n: int, title: str, text: str) -> RetrievedChunk:
@@ -73,3 +77,44 @@ def test_nothing_to_say_gives_an_empty_draft(embedder: SentenceEmbedder) -> None
     draft = compose("anything", [_chunk(1, "Tiny", "Hi.")], embedder=embedder)
     assert draft.text == ""
     assert draft.citations == ()
+
+
+class QueryOnly:
+    """The real embedder for the question, but one that refuses to embed passages."""
+
+    def __init__(self, inner: SentenceEmbedder) -> None:
+        self._inner = inner
+        self.dimension = inner.dimension
+        self.name = inner.name
+
+    def embed_documents(self, texts: list[str]) -> FloatMatrix:
+        """Fail: stored sentence vectors should make this unnecessary."""
+        raise AssertionError(f"unexpected embedding of {len(texts)} passages")
+
+    def embed_query(self, text: str) -> FloatMatrix:
+        """Embed the question."""
+        return self._inner.embed_query(text)
+
+    def count_tokens(self, text: str) -> int:
+        """Count tokens with the inner embedder."""
+        return self._inner.count_tokens(text)
+
+
+def test_stored_sentence_vectors_answer_without_embedding_passages(
+    embedder: SentenceEmbedder,
+) -> None:
+    stored = []
+    for chunk in CHUNKS:
+        sentences = quotable_sentences(chunk.text)
+        matrix = embedder.embed_documents(sentences)
+        vectors = unpack_vectors(
+            pack_vectors(matrix), rows=len(sentences), dimension=embedder.dimension
+        )
+        stored.append(replace(chunk, sentences=tuple(sentences), sentence_vectors=vectors))
+    question = "Do you support SAML single sign-on?"
+
+    fast = compose(question, stored, embedder=QueryOnly(embedder))
+
+    assert fast == compose(question, CHUNKS, embedder=embedder)
+    with pytest.raises(AssertionError, match="unexpected embedding"):
+        compose(question, CHUNKS, embedder=QueryOnly(embedder))

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from assistant.agent import AgentTools, answer_turn
-from assistant.composer import split_sentences
 from assistant.grounding import check_answer
 from assistant.pricing import catalog_facts
 from clinch.assistant_wiring import build_agent_tools
 from clinch.settings import Settings
 from clinch.wiring import open_clients
+from retrieval.sentences import split_sentences
 from tests.api.conftest import isolated_settings, link_model_cache
 from tests.demo_company import DEMO, copy_demo
 

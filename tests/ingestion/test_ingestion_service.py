@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -638,3 +639,25 @@ def test_a_crash_then_a_revert_does_not_leave_the_crashed_version(
 
     assert sources_of("zorblax", embedder=embedder, store=store) == {"alpha.md"}
     assert find("skorvane", embedder=embedder, store=store) == []
+
+
+# --- sentence vectors for the answerer ------------------------------------------------------
+
+
+def test_chunks_carry_their_quotable_sentences_and_vectors(
+    tmp_path: Path, sessions: Sessions, embedder: Embedder, store: VectorStore
+) -> None:
+    docs = tmp_path / "docs"
+    body = "Exports run every night at two. Reports are emailed to the workspace owner."
+    write(docs, "exports.md", page(title="Exports", body=body))
+
+    run_ingest(sessions, root=docs, embedder=embedder, store=store)
+
+    [chunk] = search("exports", embedder=embedder, store=store, audience="prospect", k=5)
+    assert chunk.sentences == (
+        "Exports run every night at two.",
+        "Reports are emailed to the workspace owner.",
+    )
+    assert chunk.sentence_vectors is not None
+    fresh = embedder.embed_documents(list(chunk.sentences))
+    assert np.abs(chunk.sentence_vectors - fresh).max() < 0.01
