@@ -21,6 +21,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/clinch db-upgrade
+	$(BIN)/clinch reps load demo/reps.yaml
 	$(BIN)/clinch ingest demo/docs --visibility public --base-url https://quillstack.example/docs
 	$(BIN)/clinch ingest demo/internal --visibility internal
 	$(BIN)/clinch ingest demo/pricing.yaml --visibility public --base-url https://quillstack.example

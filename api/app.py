@@ -10,7 +10,17 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api.errors import install_error_handlers
 from api.resources import AppResources
-from api.routes import chat, checkout, events, health, ingest, search, sessions, widget
+from api.routes import (
+    chat,
+    chat_handoffs,
+    checkout,
+    events,
+    health,
+    ingest,
+    search,
+    sessions,
+    widget,
+)
 
 
 def create_app(open_resources: Callable[[], AppResources]) -> FastAPI:
@@ -40,6 +50,6 @@ def create_app(open_resources: Callable[[], AppResources]) -> FastAPI:
         allow_methods=["GET", "POST"],
         allow_headers=["Authorization", "Content-Type", "X-API-Key"],
     )
-    for module in (health, sessions, search, ingest, events, chat, checkout, widget):
+    for module in (health, sessions, search, ingest, events, chat, chat_handoffs, checkout, widget):
         app.include_router(module.router)
     return app

@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from leads import api_keys as keys_repo
 from leads.errors import ClinchError
+from leads.reps import find_rep_by_email
 
 Role = Literal["admin", "rep", "marketer", "site"]
 ROLES: tuple[Role, ...] = ("admin", "rep", "marketer", "site")
+REP_LINKABLE: tuple[Role, ...] = ("rep", "admin")
 KEY_PREFIX = "clk_"
 _PREFIX_LEN = 12
 _SESSION_SALT = "clinch.session"
@@ -37,6 +39,10 @@ class Forbidden(AuthError):
     """The caller's role may not call this route."""
 
 
+class RepRequired(AuthError):
+    """An admin key not linked to a rep must say which rep it acts for."""
+
+
 class InvalidRole(AuthError):
     """A role that does not exist."""
 
@@ -50,6 +56,8 @@ class Principal:
     role: Role | None
     key_id: int | None = None
     session_id: str | None = None
+    # The rep a key speaks for (`clinch keys create --rep EMAIL`): who takes over chats.
+    rep_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class NewKey:
     name: str
     role: Role
     secret: str
+    rep_id: int | None = None
 
 
 def _hash(secret: str) -> str:
@@ -74,17 +83,27 @@ def parse_role(value: str) -> Role:
     raise InvalidRole(f"unknown role {value!r}: choose one of {', '.join(ROLES)}")
 
 
-def create_key(session: Session, *, name: str, role: str) -> NewKey:
-    """Create an API key for a person or system; return its secret once."""
+def create_key(session: Session, *, name: str, role: str, rep_email: str | None = None) -> NewKey:
+    """Create an API key for a person or system (a rep's key names the rep); return it once."""
     checked = parse_role(role)
     if not name.strip() or len(name) > 100:
         raise AuthError("a key needs a name of 1 to 100 characters")
+    rep_id = None
+    if rep_email is not None:
+        if checked not in REP_LINKABLE:
+            raise AuthError(f"only {' and '.join(REP_LINKABLE)} keys can speak for a rep")
+        rep_id = find_rep_by_email(session, email=rep_email).id
     body = secrets.token_urlsafe(32)
     secret = f"{KEY_PREFIX}{body}"
     row = keys_repo.add_key(
-        session, name=name.strip(), role=checked, prefix=body[:_PREFIX_LEN], key_hash=_hash(secret)
+        session,
+        name=name.strip(),
+        role=checked,
+        prefix=body[:_PREFIX_LEN],
+        key_hash=_hash(secret),
+        rep_id=rep_id,
     )
-    return NewKey(id=row.id, name=row.name, role=checked, secret=secret)
+    return NewKey(id=row.id, name=row.name, role=checked, secret=secret, rep_id=rep_id)
 
 
 def verify_key(session: Session, secret: str) -> Principal:
@@ -97,7 +116,9 @@ def verify_key(session: Session, secret: str) -> Principal:
     if row.revoked_at is not None:
         raise InvalidCredentials(f"API key {row.id} ({row.name}) was revoked")
     keys_repo.mark_used(session, row)
-    return Principal(kind="key", name=row.name, role=parse_role(row.role), key_id=row.id)
+    return Principal(
+        kind="key", name=row.name, role=parse_role(row.role), key_id=row.id, rep_id=row.rep_id
+    )
 
 
 def issue_session_token(signing_key: str, *, session_id: str | None = None) -> tuple[str, str]:

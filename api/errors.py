@@ -10,9 +10,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.auth import Forbidden, InvalidCredentials, InvalidRole, MissingCredentials
+from api.auth import Forbidden, InvalidCredentials, InvalidRole, MissingCredentials, RepRequired
 from api.rate_limits import RateLimited
 from assistant.errors import MessageRefused
+from assistant.handoff_errors import (
+    ChatHeldByAnotherRep,
+    ChatNotTakenOver,
+    NotASlot,
+    RepUnavailable,
+)
 from checkout.errors import (
     CheckoutLinkExpired,
     CheckoutLinkInvalid,
@@ -27,6 +33,9 @@ from ingestion.errors import (
     SourceNotFound,
 )
 from leads.errors import ClinchError, ConversationNotFound, InvalidEvent, LeadNotFound
+from leads.meetings import SlotTaken
+from leads.reps import RepNotFound
+from leads.reps_file import InvalidRepsFile
 from retrieval.errors import InvalidQuery, VectorStoreBusy, VectorStoreUnavailable
 
 _log = logging.getLogger("clinch.api")
@@ -37,6 +46,7 @@ STATUS_BY_ERROR: tuple[tuple[type[ClinchError], int], ...] = (
     (InvalidCredentials, 401),
     (Forbidden, 403),
     (InvalidRole, 422),
+    (RepRequired, 422),
     (SourceNotFound, 404),
     (IngestJobNotFound, 404),
     (LeadNotFound, 404),
@@ -53,6 +63,13 @@ STATUS_BY_ERROR: tuple[tuple[type[ClinchError], int], ...] = (
     (CheckoutLinkInvalid, 400),
     (ConversationNotFound, 404),
     (MessageRefused, 422),
+    (RepNotFound, 404),
+    (ChatHeldByAnotherRep, 409),
+    (ChatNotTakenOver, 409),
+    (RepUnavailable, 409),
+    (SlotTaken, 409),
+    (NotASlot, 422),
+    (InvalidRepsFile, 422),
     (VectorStoreUnavailable, 503),
 )
 

@@ -3,24 +3,37 @@
 A session starts anonymous (`chat-<session id>`); when the prospect gives an email the intake
 merges the visitor into the lead that has it. Qualification answers travel on the
 `chat_message` event (the features read them there), profile facts on an `identify` event.
+A turn may also ask for consent to email (`consent.py`), offer a person or a meeting
+(`handoff.py`), or, while a rep holds the chat (`takeover.py`), go unanswered by the assistant.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from assistant import consent
 from assistant.agent import AgentTools, answer_turn
 from assistant.answers import Answer
 from assistant.errors import MessageRefused
-from leads.conversations import add_message, get_conversation, start_conversation, transcript
+from assistant.handoff import handoff_event, request_person
+from assistant.intent import classify
+from assistant.meetings import OfferedSlot, next_slots
+from leads.conversations import (
+    MessageView,
+    add_message,
+    get_conversation,
+    start_conversation,
+    transcript,
+)
 from leads.event_rules import EventIn
 from leads.identity import LEAD_TRAITS
 from leads.intake import ingest_events
 from leads.models import Conversation
+from leads.reps import get_rep
 
 HISTORY_TURNS = 6
 EVENT_TEXT_CHARS = 1000
@@ -29,11 +42,19 @@ MAX_MESSAGE_CHARS = 2000
 
 @dataclass(frozen=True)
 class ChatTurn:
-    """An answered turn, the lead it belongs to, and the leads to rescore after commit."""
+    """An answered turn, the lead it belongs to, and the leads to rescore after commit.
+
+    `held_by` names the rep holding the chat (the assistant did not answer: `answer.answer` is
+    empty); `slots` are the meeting times a `book_meeting` action offers; `asked` names the
+    question the answer ends with when it is consent to email.
+    """
 
     answer: Answer
     lead_id: int | None
     touched_lead_ids: frozenset[int]
+    held_by: str | None = None
+    slots: tuple[OfferedSlot, ...] = ()
+    asked: str | None = None
 
 
 def start_chat(session: Session, *, at: datetime) -> str:
@@ -58,9 +79,10 @@ def _events(
     captured = answer.captured.known()
     anonymous_id, email = conversation.anonymous_id, captured.get("email")
     qualification = {k: v for k, v in captured.items() if k in {"team_size", "budget", "timeline"}}
+    prefix = f"chat-{conversation.session_id}-{number}"
     events = [
         EventIn(
-            event_id=f"chat-{conversation.session_id}-{number}",
+            event_id=prefix,
             type="chat_message",
             occurred_at=at,
             properties={"text": text[:EVENT_TEXT_CHARS], "intent": answer.intent, **qualification},
@@ -72,7 +94,7 @@ def _events(
     if traits or captured.get("email"):
         events.append(
             EventIn(
-                event_id=f"chat-{conversation.session_id}-{number}-identify",
+                event_id=f"{prefix}-identify",
                 type="identify",
                 occurred_at=at,
                 properties=traits,
@@ -80,13 +102,12 @@ def _events(
                 email=email,
             )
         )
+    if answer.intent == "human":
+        events.append(handoff_event(conversation, event_id=f"{prefix}-handoff", text=text, at=at))
     return events
 
 
-def chat_turn(
-    session: Session, *, session_id: str, text: str, tools: AgentTools, at: datetime
-) -> ChatTurn:
-    """Answer a prospect's message in its session and record both turns and the lead events."""
+def _check_text(text: str) -> str:
     text = text.strip()
     if not text:
         raise MessageRefused("the message is empty: type a question")
@@ -94,12 +115,94 @@ def chat_turn(
         raise MessageRefused(
             f"the message is {len(text)} characters; the limit is {MAX_MESSAGE_CHARS}"
         )
-    conversation = get_conversation(session, session_id=session_id)
-    earlier = transcript(session, conversation=conversation)
+    return text
+
+
+def _consent_reply(earlier: list[MessageView], text: str) -> bool | None:
+    """Return the prospect's yes/no when the last answer asked for consent to email."""
+    last = next((m for m in reversed(earlier) if m.role == "assistant"), None)
+    if last is None or last.meta.get("asked") != consent.ASKED_EMAIL_CONSENT:
+        return None
+    return consent.reply_to_question(text)
+
+
+def _answer(earlier: list[MessageView], text: str, reply: bool | None, tools: AgentTools) -> Answer:
+    if reply is not None:
+        ack = consent.acknowledgement(reply, tools.company)
+        return Answer(ack, (), (), 1.0, classify(text), text, "fixed")
     history = [m.text for m in earlier if m.role == "prospect"][-HISTORY_TURNS:]
     known = _known([m.meta for m in earlier if m.role == "assistant"])
-    answer = answer_turn(text, history=history, known=known, tools=tools)
+    return answer_turn(text, history=history, known=known, tools=tools)
+
+
+def _ingest(
+    session: Session, conversation: Conversation, events: list[EventIn], at: datetime
+) -> frozenset[int]:
+    result = ingest_events(session, batch=events, received_at=at, actor="assistant")
+    lead_ids = [o.lead_id for o in result.outcomes if o.lead_id is not None]
+    if lead_ids:
+        conversation.lead_id = lead_ids[-1]
+    return result.touched_lead_ids
+
+
+def _held_turn(
+    session: Session, conversation: Conversation, number: int, text: str, at: datetime
+) -> ChatTurn:
+    """Store a prospect's message to a rep-held chat and its lead event; no assistant answer."""
+    assert conversation.rep_id is not None
+    rep = get_rep(session, rep_id=conversation.rep_id)
+    answer = Answer("", (), (), 1.0, classify(text), text, "fixed")
+    touched = _ingest(session, conversation, _events(conversation, number, text, answer, at), at)
+    return ChatTurn(answer, conversation.lead_id, touched, held_by=rep.name)
+
+
+def _offers(
+    session: Session, conversation: Conversation, answer: Answer, at: datetime
+) -> tuple[Answer, tuple[OfferedSlot, ...]]:
+    """Replace a "talk to a person" reply with a live rep or meeting offer; attach slots."""
+    slots: tuple[OfferedSlot, ...] = ()
+    if answer.intent == "human":
+        offer = request_person(session, conversation=conversation, at=at)
+        answer = replace(answer, answer=offer.text, actions=offer.actions)
+        slots = offer.slots
+    if not slots and any(a.kind == "book_meeting" for a in answer.actions):
+        slots = tuple(next_slots(session, lead_id=conversation.lead_id, now=at))
+    return answer, slots
+
+
+def chat_turn(
+    session: Session, *, session_id: str, text: str, tools: AgentTools, at: datetime
+) -> ChatTurn:
+    """Answer a prospect's message in its session and record both turns and the lead events."""
+    text = _check_text(text)
+    conversation = get_conversation(session, session_id=session_id)
+    earlier = transcript(session, conversation=conversation)
+    number = sum(1 for m in earlier if m.role == "prospect") + 1
     add_message(session, conversation=conversation, role="prospect", text=text, at=at)
+    if conversation.rep_id is not None:
+        return _held_turn(session, conversation, number, text, at)
+    reply = _consent_reply(earlier, text)
+    answer = _answer(earlier, text, reply, tools)
+    events = _events(conversation, number, text, answer, at)
+    if reply is not None:
+        events.append(
+            consent.consent_event(
+                conversation,
+                event_id=f"chat-{session_id}-{number}-consent",
+                purpose=consent.EMAIL_PURPOSE,
+                granted=reply,
+                at=at,
+            )
+        )
+    touched = _ingest(session, conversation, events, at)
+    answer, slots = _offers(session, conversation, answer, at)
+    email = answer.captured.email or _known([m.meta for m in earlier]).get("email")
+    asked = None
+    if reply is None and consent.needs_email_consent(
+        session, lead_id=conversation.lead_id, email=email
+    ):
+        answer = replace(answer, answer=consent.with_consent_question(answer.answer, tools.company))
+        asked = consent.ASKED_EMAIL_CONSENT
     meta = {
         "citations": [asdict(c) for c in answer.citations],
         "actions": [asdict(a) for a in answer.actions],
@@ -107,18 +210,10 @@ def chat_turn(
         "confidence": answer.confidence,
         "answered_by": answer.answered_by,
         "captured": answer.captured.known(),
+        "slots": [asdict(s) for s in slots],
+        "asked": asked,
     }
     add_message(
         session, conversation=conversation, role="assistant", text=answer.answer, at=at, meta=meta
     )
-    number = len(earlier) // 2 + 1
-    result = ingest_events(
-        session,
-        batch=_events(conversation, number, text, answer, at),
-        received_at=at,
-        actor="assistant",
-    )
-    lead_ids = [o.lead_id for o in result.outcomes if o.lead_id is not None]
-    if lead_ids:
-        conversation.lead_id = lead_ids[-1]
-    return ChatTurn(answer, conversation.lead_id, frozenset(result.touched_lead_ids))
+    return ChatTurn(answer, conversation.lead_id, touched, slots=slots, asked=asked)

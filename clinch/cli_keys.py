@@ -14,6 +14,7 @@ from clinch.settings import get_settings
 from clinch.wiring import configure_process, open_database
 from leads import api_keys as repo
 from leads.db import unit_of_work
+from leads.errors import ClinchError
 
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 console = Console()
@@ -23,6 +24,10 @@ console = Console()
 def create(
     role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES)}")],
     name: Annotated[str, typer.Option(help="Who or what uses the key")],
+    rep: Annotated[
+        str | None,
+        typer.Option(help="The email of the rep this key speaks for (rep or admin keys)"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Create a key; its secret is printed once and stored only as a hash."""
@@ -32,11 +37,15 @@ def create(
     engine, sessions = open_database(settings)
     try:
         with unit_of_work(sessions) as session:
-            key = create_key(session, name=name, role=role)
+            key = create_key(session, name=name, role=role, rep_email=rep)
+    except ClinchError as exc:
+        Console(stderr=True).print(f"[red]error:[/] {exc.message}")
+        raise typer.Exit(1) from exc
     finally:
         engine.dispose()
     if as_json:
-        print_json(console, {"id": key.id, "name": key.name, "role": key.role, "key": key.secret})
+        body = {"id": key.id, "name": key.name, "role": key.role, "key": key.secret}
+        print_json(console, {**body, "rep_id": key.rep_id})
     else:
         console.print(
             f"key {key.id} for {key.name} ({key.role}); store it now, it is not shown again:"

@@ -10,9 +10,17 @@ from sqlalchemy.orm import Session
 from leads.models import ApiKey, utcnow
 
 
-def add_key(session: Session, *, name: str, role: str, prefix: str, key_hash: str) -> ApiKey:
-    """Store a new key's hash."""
-    key = ApiKey(name=name, role=role, prefix=prefix, key_hash=key_hash)
+def add_key(
+    session: Session,
+    *,
+    name: str,
+    role: str,
+    prefix: str,
+    key_hash: str,
+    rep_id: int | None = None,
+) -> ApiKey:
+    """Store a new key's hash (and the rep it speaks for, if any)."""
+    key = ApiKey(name=name, role=role, prefix=prefix, key_hash=key_hash, rep_id=rep_id)
     session.add(key)
     session.flush()
     return key

@@ -36,6 +36,8 @@ EVENT_TYPES: Final = frozenset(
         "email_clicked",
         "email_replied",
         "meeting_booked",
+        # A prospect asked for a person in the chat: the router (issue 5) picks these up.
+        "handoff_requested",
         "checkout_started",
         "purchase",
         "unsubscribe",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,7 +24,8 @@ def test_slots_lie_inside_working_hours_on_working_days() -> None:
     for slot in slots:
         local = _local(slot.starts_at, NY)
         assert local.weekday() < 5
-        assert time(9, 0) <= local.time() and _local(slot.ends_at, NY).time() <= time(17, 0)
+        assert time(9, 0) <= local.time()
+        assert _local(slot.ends_at, NY).time() <= time(17, 0)
         assert slot.ends_at - slot.starts_at == timedelta(minutes=30)
     # Friday's first slot is 09:00 New York time (EST, UTC-5) = 14:00 UTC.
     assert slots[0].starts_at == datetime(2026, 3, 6, 14, 0, tzinfo=UTC)
@@ -56,7 +58,7 @@ def test_the_skipped_hour_of_spring_forward_is_never_offered() -> None:
     assert starts == ["01:00", "01:30", "03:00", "03:30"]
     # Every slot is real time: 30 minutes each, none overlapping.
     assert all(s.ends_at - s.starts_at == timedelta(minutes=30) for s in slots)
-    assert all(a.ends_at <= b.starts_at for a, b in zip(slots, slots[1:], strict=False))
+    assert all(a.ends_at <= b.starts_at for a, b in itertools.pairwise(slots))
 
 
 def test_time_zones_move_the_same_hours_in_utc() -> None:
