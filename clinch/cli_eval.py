@@ -70,14 +70,22 @@ def retrieval(
 @eval_app.command("assistant", hidden=True)
 def assistant(
     qa: Annotated[list[Path], typer.Option(help="QA set (JSONL); repeat for several")],
+    corpus: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder the source_paths start from, for ragas's context metrics "
+            "(the Railway sets: ../shared/corpus/railway)"
+        ),
+    ] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=100)] = 5,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Answered, citation, figure and abstention rates, and a calibrated confidence floor.
+    """Answer rates, citation ranks, prices, refusals, ragas metrics and the confidence floor.
 
     Answers from what is ingested in CLINCH_HOME now: ingest the QA set's corpus first.
     """
     try:
-        results = evaluate_assistant(get_settings(), qa, console=err)
+        results = evaluate_assistant(get_settings(), qa, corpus=corpus, k=k, console=err)
     except ClinchError as exc:
         err.print(f"[red]error:[/] {exc.message}", soft_wrap=True)
         raise typer.Exit(1) from None

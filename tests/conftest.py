@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from clinch.settings import get_settings
 from leads.db import make_engine, make_session_factory
 from leads.migrate import upgrade
 from retrieval.edge_store import EdgeStore
@@ -53,6 +54,19 @@ def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(url)
     yield make_session_factory(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """CLINCH_HOME at tmp_path/home (not created yet), no other CLINCH_* variable, no .env."""
+    for name in list(os.environ):
+        if name.startswith("CLINCH_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CLINCH_HOME", str(tmp_path / "home"))
+    get_settings.cache_clear()
+    yield tmp_path / "home"
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

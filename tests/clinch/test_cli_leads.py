@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,16 +21,11 @@ from leads.scores import add_score
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    for name in list(os.environ):
-        if name.startswith("CLINCH_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("CLINCH_HOME", str(tmp_path / "home"))
-    get_settings.cache_clear()
-    (tmp_path / "home").mkdir()
+def home(home: Path) -> Path:
+    """The shared CLINCH_HOME (tests/conftest.py), created and migrated."""
+    home.mkdir()
     upgrade(get_settings().sqlalchemy_url)
-    yield tmp_path / "home"
-    get_settings.cache_clear()
+    return home
 
 
 @pytest.fixture

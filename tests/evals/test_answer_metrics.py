@@ -14,6 +14,10 @@ from evals.answer_metrics import (
     distribution,
     figure_recall,
     figures,
+    is_price_row,
+    price_exact,
+    prices,
+    rank_score,
     recommend_floor,
     score_answers,
     token_f1,
@@ -33,6 +37,8 @@ def _record(
     answered_by: str = "extractive",
     similarity: float = 0.6,
     coverage: float = 1.0,
+    retrieved: tuple[str, ...] = (),
+    kind: str = "",
 ) -> AnswerRecord:
     row = QARow(
         id=qid,
@@ -40,7 +46,7 @@ def _record(
         gold_answer=gold,
         source_paths=sources if answerable else (),
         answerable=answerable,
-        kind="",
+        kind=kind,
     )
     return AnswerRecord(
         row=row,
@@ -51,6 +57,7 @@ def _record(
         confidence=similarity,
         similarity=similarity,
         coverage=coverage,
+        retrieved_sources=retrieved,
     )
 
 
@@ -113,6 +120,71 @@ def test_score_answers_separates_answerable_and_unanswerable_rows() -> None:
     assert score.answered_by == {"extractive": 3, "fixed": 2}
     assert score.similarity_unanswerable is not None
     assert score.similarity_unanswerable.median == pytest.approx(0.45)
+    assert score.declined == 1
+    # every answerable gold here states a price: a1 is exact, a2 misses $10, a3 declined
+    assert score.price_rows == 3
+    assert score.price_exact_rate == pytest.approx(1 / 3, abs=1e-4)
+    assert score.price_misses == ("a2", "a3")
+    assert score.cited.rows == 3
+    assert score.cited.hit_at_1 == pytest.approx(1 / 3, abs=1e-4)
+    assert score.cited.misses == ("a2", "a3")
+
+
+def test_prices_and_price_exactness() -> None:
+    assert prices("Pro is $20/month, $0.10/GB egress, $ 2,000 commit, 48 vCPU") == {
+        "20",
+        "0.1",
+        "2000",
+    }
+    gold = "$5 on Hobby and $20 on Pro, up to 2,400 vCPU"
+    assert price_exact("Hobby $5.00 [1], Pro $20 [2], 2400 vCPU", gold)
+    assert not price_exact("Hobby $5 and Pro $20", gold)  # 2,400 is missing
+    # a gold price must be stated as a price: "20 GB" is not "$20"
+    assert not price_exact("$5 on Hobby, 20 GB on Pro, 2,400 vCPU", gold)
+    assert price_exact("anything", "no figures")
+
+
+def test_price_rows_are_pricing_rows_or_gold_prices_with_figures() -> None:
+    def row(kind: str, gold: str, *, answerable: bool = True) -> QARow:
+        return QARow("r", "q", gold, ("a.md",), answerable, kind)
+
+    assert is_price_row(row("pricing", "Pro includes 8 vCPU"))
+    assert is_price_row(row("billing", "It costs $0.10/GB"))
+    assert not is_price_row(row("pricing", "No extra charge, on all plans"))
+    assert not is_price_row(row("limits", "up to 50 replicas"))
+    assert not is_price_row(row("unanswerable", "$5", answerable=False))
+
+
+def test_rank_score_uses_the_first_matching_source() -> None:
+    gold = ("content/docs/pricing/plans.md",)
+    score = rank_score(
+        [
+            ("first", ("docs/pricing/plans.md", "docs/other.md"), gold),
+            ("second", ("docs/other.md", "docs/pricing/plans.md"), gold),
+            ("fourth", ("a.md", "b.md", "c.md", "docs/pricing/plans.md"), gold),
+            ("none", (), gold),
+        ],
+        k=3,
+    )
+    assert (score.rows, score.k) == (4, 3)
+    assert score.hit_at_1 == 0.25
+    assert score.hit_at_k == 0.5  # the fourth-ranked hit is past k
+    assert score.mrr == pytest.approx((1 + 0.5) / 4)
+    assert score.misses == ("fourth", "none")
+    assert rank_score([], k=5).mrr is None
+
+
+def test_retrieval_ranks_leave_out_answers_that_searched_nothing() -> None:
+    records = [
+        _record("d", retrieved=("docs/x.md", "docs/pricing/plans.md")),
+        _record("c", answered_by="catalog", retrieved=()),
+        _record("n", not_covered=True, retrieved=("docs/pricing/plans.md",)),
+    ]
+    score = score_answers(records, k=5)
+    assert score.retrieved.rows == 2
+    assert score.retrieved.mrr == pytest.approx((0.5 + 1) / 2)
+    assert score.cited.rows == 3
+    assert score.cited.hit_at_k == 0.0
 
 
 def test_score_answers_without_unanswerable_rows_has_no_abstention_rate() -> None:

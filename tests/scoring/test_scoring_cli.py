@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +11,6 @@ import typer
 from typer.testing import CliRunner
 
 from clinch.cli_models import models_app, score_command, train_command
-from clinch.settings import get_settings
 
 
 @pytest.fixture
@@ -23,18 +20,6 @@ def cli() -> typer.Typer:
     app.command("score")(score_command)
     app.add_typer(models_app, name="models")
     return app
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    for name in list(os.environ):
-        if name.startswith("CLINCH_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("CLINCH_HOME", str(tmp_path / "home"))
-    get_settings.cache_clear()
-    yield tmp_path / "home"
-    get_settings.cache_clear()
 
 
 @pytest.mark.slow  # two real trainings with reports: 3–7 s on this machine

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,6 @@ from typer.testing import CliRunner
 from clinch import cli_models
 from clinch.cli_models import SOURCE_FILE, train_command
 from clinch.cli_simulate import simulate_command
-from clinch.settings import get_settings
 from leads.db import make_engine, make_session_factory
 from leads.event_rules import EventIn
 from leads.intake import ingest_events
@@ -212,19 +210,6 @@ def test_a_model_trained_from_the_store_learns_the_hidden_propensity(
     model = train(table, FAST)
     assert model.split["kind"] == f"time-ordered by {TIME_COLUMN}"
     assert model.metrics.roc_auc > 0.7, model.metrics
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A CLINCH_HOME of the test's own, settings re-read around it."""
-    for name in list(os.environ):
-        if name.startswith("CLINCH_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("CLINCH_HOME", str(tmp_path / "home"))
-    get_settings.cache_clear()
-    yield tmp_path / "home"
-    get_settings.cache_clear()
 
 
 @pytest.fixture
