@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -52,11 +54,27 @@ def load_public_catalog(
     return None
 
 
-class AgentToolbox:
-    """Hands out the assistant's tools; the catalog is reloaded when pricing is re-ingested."""
+# How often a busy chat checks whether the pricing catalog was re-ingested (one small query).
+CATALOG_CHECK_S = 5.0
 
-    def __init__(self, settings: Settings, clients: Clients) -> None:
+
+class AgentToolbox:
+    """Hands out the assistant's tools; the catalog is reloaded when pricing is re-ingested.
+
+    The catalog's version is read at most once every `check_s` seconds, not on every message.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        clients: Clients,
+        *,
+        check_s: float = CATALOG_CHECK_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._settings = settings
+        self._check_s, self._clock = check_s, clock
+        self._checked_at: float | None = None
         self._sessions = clients.sessions
         self._base = AgentTools(
             embedder=clients.embedder,
@@ -71,6 +89,10 @@ class AgentToolbox:
 
     def __call__(self) -> AgentTools:
         """Return the tools with the current catalog."""
+        now = self._clock()
+        if self._checked_at is not None and now - self._checked_at < self._check_s:
+            return self._tools
+        self._checked_at = now
         with self._sessions() as session:
             version = pricing_version(session)
         if version != self._seen:
