@@ -5,6 +5,9 @@
   var base = new URL(script ? script.src : "/widget.js", window.location.href).origin;
   var title = (script && script.getAttribute("data-title")) || "Ask us anything";
   var session = null;
+  var lastId = 0;
+  var polling = null;
+  var POLL_MS = 2500;
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -30,7 +33,11 @@
     ".clinch-msg{margin:8px 0;white-space:pre-wrap}.clinch-prospect{text-align:right;color:#123}",
     ".clinch-assistant{color:#111}.clinch-cites a,.clinch-actions a{display:inline-block;margin:4px 6px 0 0}",
     "#clinch-form{display:flex;border-top:1px solid #dde}#clinch-input{flex:1;border:0;padding:10px}",
-    "#clinch-send{border:0;background:#1f4fd1;color:#fff;padding:0 14px}"
+    "#clinch-send{border:0;background:#1f4fd1;color:#fff;padding:0 14px}",
+    ".clinch-rep{color:#0a5c36}.clinch-rep b{display:block;font-size:12px}",
+    ".clinch-system{color:#667;font-style:italic;text-align:center;font-size:12px}",
+    ".clinch-buttons button{margin:4px 6px 0 0;border:1px solid #1f4fd1;background:#fff;color:#1f4fd1;",
+    "border-radius:12px;padding:4px 10px;cursor:pointer}"
   ].join(""));
   var launcher = el("button", { id: "clinch-launcher", type: "button" }, title);
   var panel = el("div", { id: "clinch-panel", role: "dialog", "aria-label": title });
@@ -45,7 +52,57 @@
     log.appendChild(node); log.scrollTop = log.scrollHeight; return node;
   }
 
+  function buttons(node, items) {
+    var row = el("div", { "class": "clinch-buttons" });
+    items.forEach(function (item) {
+      var button = el("button", { type: "button", "class": item.cls }, item.label);
+      Object.keys(item.data || {}).forEach(function (k) { button.setAttribute("data-" + k, item.data[k]); });
+      button.addEventListener("click", function () {
+        Array.prototype.forEach.call(row.querySelectorAll("button"), function (b) { b.disabled = true; });
+        item.onClick().catch(function (err) {
+          say("assistant", err.message);
+          Array.prototype.forEach.call(row.querySelectorAll("button"), function (b) { b.disabled = false; });
+        });
+      });
+      row.appendChild(button);
+    });
+    node.appendChild(row);
+  }
+
+  function sessionPath(suffix) { return "/v1/chat/sessions/" + encodeURIComponent(session.session_id) + suffix; }
+
+  function slotLabel(slot) {
+    var start = new Date(slot.start);
+    return isNaN(start.getTime()) ? slot.start : start.toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  }
+
+  function showSlots(node, action) {
+    buttons(node, action.slots.map(function (slot) {
+      return {
+        cls: "clinch-slot", label: slotLabel(slot), data: { start: slot.start, rep: String(slot.rep_id) },
+        onClick: function () {
+          return request(sessionPath("/meetings"), { rep_id: slot.rep_id, start: slot.start })
+            .then(function (booked) { say("assistant", booked.confirmation); });
+        }
+      };
+    }));
+  }
+
+  function showConsent(node) {
+    buttons(node, [true, false].map(function (granted) {
+      return {
+        cls: "clinch-consent", label: granted ? "Yes" : "No", data: { granted: String(granted) },
+        onClick: function () {
+          say("prospect", granted ? "Yes" : "No");
+          return request(sessionPath("/consent"), { purpose: "email", granted: granted })
+            .then(function (recorded) { say("assistant", recorded.text); });
+        }
+      };
+    }));
+  }
+
   function showAnswer(body) {
+    if (!body.answer) { return; } // a rep holds the chat: their messages arrive by polling
     var node = say("assistant", body.answer);
     if (body.citations && body.citations.length) {
       var cites = el("div", { "class": "clinch-cites" });
@@ -64,8 +121,33 @@
                                  : el("span", { "class": "clinch-action", "data-kind": a.kind }, a.label));
       });
       node.appendChild(actions);
+      body.actions.forEach(function (a) { if (a.kind === "book_meeting" && a.slots && a.slots.length) { showSlots(node, a); } });
     }
+    if (body.asked === "email_consent") { showConsent(node); }
   }
+
+  function showPolled(messages) {
+    messages.forEach(function (m) {
+      lastId = Math.max(lastId, m.id);
+      if (m.role === "rep") {
+        var node = say("rep", "");
+        node.appendChild(el("b", {}, (m.meta && m.meta.rep_name) || "Our team"));
+        node.appendChild(document.createTextNode(m.text));
+      } else if (m.role === "system") {
+        say("system", m.text);
+      }
+    });
+  }
+
+  function poll() {
+    if (!session || !panel.classList.contains("open")) { return; }
+    fetch(base + sessionPath("/messages?after=" + lastId), { headers: { Authorization: "Bearer " + session.token } })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(showPolled)
+      .catch(function () { /* the next poll tries again */ });
+  }
+
+  function startPolling() { if (!polling) { polling = window.setInterval(poll, POLL_MS); } }
 
   function request(path, body) {
     var headers = { "Content-Type": "application/json" };
@@ -81,7 +163,7 @@
 
   function ensureSession() {
     if (session) { return Promise.resolve(session); }
-    return request("/v1/chat/sessions").then(function (s) { session = s; return s; });
+    return request("/v1/chat/sessions").then(function (s) { session = s; startPolling(); return s; });
   }
 
   form.addEventListener("submit", function (event) {

@@ -14,7 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.auth import create_key
 from clinch.settings import Settings
+from leads.db import make_engine, make_session_factory, unit_of_work
+from leads.reps import upsert_reps
+from leads.reps_file import parse_reps
 from tests.api.conftest import isolated_settings, link_model_cache
 from tests.demo_company import copy_demo
 
@@ -24,6 +28,7 @@ pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (.ci/run installs Debian's)"),
 ]
 START_TIMEOUT_S = 90.0
+REP = "reps:\n  - {name: Rita Reyes, email: rita@q.test, timezone: Europe/Madrid}\n"
 
 
 def _free_port() -> int:
@@ -32,13 +37,27 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _add_rep(settings: Settings) -> str:
+    """Store a rep with a linked rep key in the home's database; return the key."""
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            upsert_reps(session, reps=parse_reps(REP))
+            return create_key(session, name="rita", role="rep", rep_email="rita@q.test").secret
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Iterator[str]:
-    """`clinch serve` on a home holding the ingested demo company; stopped after the module."""
+def served(
+    tmp_path_factory: pytest.TempPathFactory, demo_template: Path
+) -> Iterator[tuple[str, str]]:
+    """`clinch serve` on a home holding the demo company and a rep; its address and rep key."""
     home = tmp_path_factory.mktemp("widget-home")
     link_model_cache(home)
     settings: Settings = isolated_settings(home)
     copy_demo(demo_template, settings)
+    rep_key = _add_rep(settings)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLINCH_")}
     env.update({"CLINCH_HOME": str(home), "CLINCH_API_PORT": str(port), "HF_HUB_OFFLINE": "1"})
@@ -58,7 +77,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Ite
                 time.sleep(0.3)
         else:
             pytest.fail(f"clinch serve did not start:\n{log.read_text()[-3000:]}")
-        yield base
+        yield base, rep_key
     finally:
         process.terminate()
         try:
@@ -66,6 +85,12 @@ def server(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Ite
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(served: tuple[str, str]) -> str:
+    """The address of `clinch serve`."""
+    return served[0]
 
 
 def test_a_prospect_chats_through_the_widget(server: str) -> None:
@@ -116,5 +141,54 @@ def test_a_prospect_chats_through_the_widget(server: str) -> None:
             offer = page.locator("body").inner_text()
             assert '"unit_price":"8.50"' in offer.replace(" ", "")
             assert '"plan_id":"team"' in offer.replace(" ", "")
+        finally:
+            browser.close()
+
+
+def test_a_rep_takes_over_and_the_prospect_sees_them_in_the_widget(
+    served: tuple[str, str],
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base, rep_key = served
+    rep = {"Authorization": f"Bearer {rep_key}"}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"{base}/demo")
+            page.click("#clinch-launcher")
+            page.fill("#clinch-input", "Can I talk to a person?")
+            page.press("#clinch-input", "Enter")
+            expect(page.locator(".clinch-assistant").first).to_contain_text(
+                "Of course", timeout=30_000
+            )
+            # The request is visible to reps; Rita takes it and writes.
+            handoffs = httpx.get(f"{base}/v1/chat/handoffs", headers=rep, timeout=10).json()
+            (handoff,) = handoffs
+            chat = f"{base}/v1/chat/sessions/{handoff['session_id']}"
+            assert httpx.post(f"{chat}/takeover", headers=rep, timeout=10).status_code == 200
+            expect(page.locator(".clinch-system").first).to_have_text(
+                "Rita Reyes from our team joined the chat", timeout=15_000
+            )
+            sent = httpx.post(
+                f"{chat}/rep-messages", json={"text": "Hi, Rita here!"}, headers=rep, timeout=10
+            )
+            assert sent.status_code == 201, sent.text
+            message = page.locator(".clinch-rep").first
+            expect(message).to_contain_text("Hi, Rita here!", timeout=15_000)
+            expect(message.locator("b")).to_have_text("Rita Reyes")
+            # The prospect writes back: stored for Rita, and the assistant stays quiet.
+            answers = page.locator(".clinch-assistant").count()
+            page.fill("#clinch-input", "Thanks Rita, quick question about SSO")
+            page.press("#clinch-input", "Enter")
+            expect(page.locator(".clinch-prospect")).to_have_count(2, timeout=10_000)
+            page.wait_for_timeout(1500)
+            assert page.locator(".clinch-assistant").count() == answers
+            turns = httpx.get(f"{chat}/messages", headers=rep, timeout=10).json()
+            assert turns[-1]["role"] == "prospect"
+            assert turns[-1]["text"] == "Thanks Rita, quick question about SSO"
         finally:
             browser.close()
