@@ -21,7 +21,7 @@ from assistant.answers import (
 )
 from assistant.capture import extract_profile, next_qualifying_question
 from assistant.composer import candidates, compose
-from assistant.coverage import MIN_TERM_COVERAGE, term_coverage
+from assistant.coverage import MIN_TERM_COVERAGE, term_coverage, unknown_words
 from assistant.grounding import check_answer
 from assistant.intent import classify
 from assistant.llm import llm_draft
@@ -122,8 +122,11 @@ def _docs_answer(
     # bonus helps ranking, but a shared product name must not make a question look covered).
     similarity = max((c.similarity for c in ranked[:3]), default=0.0)
     coverage = term_coverage(query, chunks, company=tools.company)
-    confidence = round(similarity * min(1.0, coverage / MIN_TERM_COVERAGE), 4)
-    if similarity < tools.min_confidence or coverage < MIN_TERM_COVERAGE:
+    unknown = unknown_words(
+        query, chunks, company=tools.company, in_docs=lambda word: _in_docs(word, tools)
+    )
+    confidence = 0.0 if unknown else round(similarity * min(1.0, coverage / MIN_TERM_COVERAGE), 4)
+    if similarity < tools.min_confidence or coverage < MIN_TERM_COVERAGE or unknown:
         text = not_covered_text(tools.company)
         return Answer(
             text,
@@ -137,6 +140,7 @@ def _docs_answer(
             not_covered=True,
             similarity=round(similarity, 4),
             coverage=round(coverage, 4),
+            unknown_words=tuple(unknown),
             retrieved_sources=tuple(c.source for c in chunks),
             contexts=tuple(c.text for c in chunks),
         )
@@ -165,6 +169,14 @@ def _docs_answer(
         retrieved_sources=tuple(c.source for c in chunks),
         contexts=tuple(c.text for c in chunks),
     )
+
+
+def _in_docs(word: str, tools: AgentTools) -> bool:
+    """Return whether any page the prospect may see has the word (one sparse term lookup)."""
+    hits = search(
+        word, embedder=tools.embedder, store=tools.store, audience="prospect", k=1, mode="sparse"
+    )
+    return bool(hits)
 
 
 def _grounded(draft: Draft, chunks: Sequence[RetrievedChunk], facts: Sequence[str]) -> bool:

@@ -37,6 +37,8 @@ class Answer:
     # terms in the passages, raw, so the confidence floor can be calibrated (`clinch eval`).
     similarity: float = 0.0
     coverage: float = 1.0
+    # Rare words of the question that no page the prospect may see mentions ("SCIM").
+    unknown_words: tuple[str, ...] = ()
     # For docs answers: the retrieved passages the answer was drawn from, in rank order (their
     # sources and texts), so evals can score retrieval and context use.
     retrieved_sources: tuple[str, ...] = ()
