@@ -170,6 +170,19 @@ def _offers(
     return answer, slots
 
 
+def _meta(answer: Answer, slots: tuple[OfferedSlot, ...], asked: str | None) -> dict[str, object]:
+    return {
+        "citations": [asdict(c) for c in answer.citations],
+        "actions": [asdict(a) for a in answer.actions],
+        "intent": answer.intent,
+        "confidence": answer.confidence,
+        "answered_by": answer.answered_by,
+        "captured": answer.captured.known(),
+        "slots": [asdict(s) for s in slots],
+        "asked": asked,
+    }
+
+
 def chat_turn(
     session: Session, *, session_id: str, text: str, tools: AgentTools, at: datetime
 ) -> ChatTurn:
@@ -203,16 +216,7 @@ def chat_turn(
     ):
         answer = replace(answer, answer=consent.with_consent_question(answer.answer, tools.company))
         asked = consent.ASKED_EMAIL_CONSENT
-    meta = {
-        "citations": [asdict(c) for c in answer.citations],
-        "actions": [asdict(a) for a in answer.actions],
-        "intent": answer.intent,
-        "confidence": answer.confidence,
-        "answered_by": answer.answered_by,
-        "captured": answer.captured.known(),
-        "slots": [asdict(s) for s in slots],
-        "asked": asked,
-    }
+    meta = _meta(answer, slots, asked)
     add_message(
         session, conversation=conversation, role="assistant", text=answer.answer, at=at, meta=meta
     )
