@@ -15,6 +15,12 @@ V1_ROUTES = {
     ("post", "/v1/chat/sessions"),
     ("post", "/v1/chat/sessions/{session_id}/messages"),
     ("get", "/v1/chat/sessions/{session_id}/messages"),
+    ("post", "/v1/chat/sessions/{session_id}/consent"),
+    ("post", "/v1/chat/sessions/{session_id}/takeover"),
+    ("post", "/v1/chat/sessions/{session_id}/rep-messages"),
+    ("post", "/v1/chat/sessions/{session_id}/release"),
+    ("post", "/v1/chat/sessions/{session_id}/meetings"),
+    ("get", "/v1/chat/handoffs"),
     ("get", "/v1/checkout/{token}"),
     ("get", "/v1/leads/{lead_id}"),
 }
