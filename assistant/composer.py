@@ -2,9 +2,10 @@
 
 No text is invented. Each sentence of a retrieved chunk is scored by its cosine similarity to the
 question (the same MiniLM embedder as retrieval) plus a small bonus for sharing the question's
-content words; the best few, from at most three pages and never two near-duplicates, become the
-answer, each followed by the `[n]` of its page. Sentence vectors come from the chunk's payload
-(embedded at ingest); only chunks ingested without them are embedded here.
+content words; the best sentence of each of the top four retrieved pages (never two
+near-duplicates) makes the answer, best first, each followed by the `[n]` of its page. Sentence
+vectors come from the chunk's payload (embedded at ingest); only chunks ingested without them are
+embedded here.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from retrieval.schemas import RetrievedChunk
 from retrieval.sentences import quotable_sentences
 from retrieval.sparse import STOPWORDS
 
-MAX_SENTENCES = 3
-MAX_PAGES = 3
+MAX_PAGES = 4
+# Pages after the first add a sentence only this close to the question (on the Railway dev set
+# 0.3 keeps every cited hit that no floor at all keeps; 0.4 loses four of 45).
+MIN_SUPPORT = 0.3
 LEXICAL_WEIGHT = 0.15
 DUPLICATE_SIMILARITY = 0.9
 _WORD = re.compile(r"[a-z0-9]+")
@@ -87,21 +90,29 @@ def _overlap(asked: set[str], sentence: str) -> float:
     return len(asked & content_words(sentence)) / len(asked)
 
 
-def _pick(ranked: Sequence[Candidate]) -> list[Candidate]:
+def _pick(ranked: Sequence[Candidate], *, min_similarity: float) -> list[Candidate]:
+    """Take the best sentence of each of the first pages in retrieval order, best first.
+
+    Retrieval's page order beats the sentences' own scores at finding the page that answers
+    (on the Railway dev set a top-four page answers 47 of 50 questions, while the pages of the
+    best-scoring sentences answer 40): so every answer quotes its top pages, one sentence each.
+    """
     chosen: list[Candidate] = []
-    vectors: list[np.ndarray] = []
-    pages: set[int] = set()
-    for candidate in ranked:
-        if len(chosen) == MAX_SENTENCES:
+    # A list's lead-in ("Railway offers:") says little alone: a page's last resort.
+    ordered = sorted(ranked, key=lambda c: (c.text.endswith(":"), -c.score))
+    for page in sorted({c.chunk for c in ranked})[:MAX_PAGES]:
+        for candidate in ordered:
+            if candidate.chunk != page or _repeats(candidate, chosen):
+                continue
+            # Below the first page, a sentence that would not pass the floor on its own is noise.
+            if not chosen or candidate.similarity >= min_similarity:
+                chosen.append(candidate)
             break
-        if candidate.chunk not in pages and len(pages) == MAX_PAGES:
-            continue
-        if any(float(candidate.vector @ v) >= DUPLICATE_SIMILARITY for v in vectors):
-            continue
-        chosen.append(candidate)
-        vectors.append(candidate.vector)
-        pages.add(candidate.chunk)
-    return chosen
+    return sorted(chosen, key=lambda c: -c.score)
+
+
+def _repeats(candidate: Candidate, chosen: Sequence[Candidate]) -> bool:
+    return any(float(candidate.vector @ c.vector) >= DUPLICATE_SIMILARITY for c in chosen)
 
 
 def compose(
@@ -110,9 +121,15 @@ def compose(
     *,
     embedder: Embedder,
     ranked: Sequence[Candidate] | None = None,
+    min_similarity: float = MIN_SUPPORT,
 ) -> Draft:
-    """Answer with the chunks' best sentences, each cited `[n]` by its page; empty if none."""
-    best = _pick(ranked if ranked is not None else candidates(question, chunks, embedder=embedder))
+    """Answer with the chunks' best sentences, each cited `[n]` by its page; empty if none.
+
+    Pages after the first contribute only sentences at least `min_similarity` to the question.
+    """
+    if ranked is None:
+        ranked = candidates(question, chunks, embedder=embedder)
+    best = _pick(ranked, min_similarity=min_similarity)
     numbers: dict[int, int] = {}
     parts: list[str] = []
     for candidate in best:

@@ -101,6 +101,7 @@ def ask_rows(rows: Sequence[QARow], *, tools: AgentTools) -> list[AnswerRecord]:
                 confidence=answer.confidence,
                 similarity=answer.similarity,
                 coverage=answer.coverage,
+                unknown_words=answer.unknown_words,
                 retrieved_sources=answer.retrieved_sources,
                 contexts=answer.contexts,
             )

@@ -46,7 +46,7 @@ class ScoringSettings(BaseModel):
 class AssistantSettings(BaseModel):
     """The chat assistant: its confidence floor, sources per answer and rate limits."""
 
-    min_confidence: float = Field(default=0.575, ge=0, le=2)
+    min_confidence: float = Field(default=0.45, ge=0, le=2)
     sources: int = Field(default=5, ge=1, le=20)
     messages_per_session: str = "20/minute"
     requests_per_address: str = "120/minute"

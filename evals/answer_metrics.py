@@ -38,6 +38,8 @@ class AnswerRecord:
     confidence: float
     similarity: float
     coverage: float
+    # Rare words of the question found on no page: declined whatever the floor.
+    unknown_words: tuple[str, ...] = ()
     # Docs answers only: the retrieved passages' sources and texts, in rank order.
     retrieved_sources: tuple[str, ...] = ()
     contexts: tuple[str, ...] = ()
@@ -243,6 +245,8 @@ def answered_at(record: AnswerRecord, floor: float, *, min_coverage: float) -> b
     """Return whether the record would be answered (not "not covered") under another floor."""
     if not record.from_docs:
         return not record.not_covered
+    if record.unknown_words:
+        return False
     return record.similarity >= floor and record.coverage >= min_coverage
 
 

@@ -89,7 +89,8 @@ def test_a_docs_question_is_answered_with_citations_to_pages(chat: TestClient) -
     citations = body["citations"]
     assert isinstance(citations, list)
     assert citations
-    assert all(c["url"].startswith("https://quillstack.example/docs") for c in citations)
+    assert citations[0]["url"] == "https://quillstack.example/docs/security/sso-saml"
+    assert all(c["url"].startswith("https://quillstack.example/") for c in citations)
     assert "[1]" in str(body["answer"])
 
 
