@@ -30,20 +30,22 @@ def _questions(corpus: Path) -> list[str]:
 
 
 def _home(settings: Settings, corpus: Path, console: Console) -> Settings:
-    """Return settings of a home holding the ingested corpus (ingested once, then reused)."""
+    """Return settings of a home holding the ingested corpus.
+
+    The first run ingests it (minutes); later runs re-ingest incrementally, which skips every
+    unchanged file by its hash and re-embeds all of them once after a pipeline change.
+    """
     home = settings.resolved_home / "bench" / "railway-home"
     bench = Settings(home=home, _env_file=None, embedder=settings.embedder)
-    if not (home / "ingested").exists():
-        home.mkdir(parents=True, exist_ok=True)
-        upgrade(bench.sqlalchemy_url)
-        console.print(f"  ingesting {corpus} once into {home} (a few minutes)")
-        clients = open_clients(bench)
-        try:
-            options = ingest_options(bench, visibility="public", base_url=None, force=False)
-            run_ingest(clients, corpus, options, listener=None)
-        finally:
-            clients.close()
-        (home / "ingested").write_text("ok\n")
+    home.mkdir(parents=True, exist_ok=True)
+    upgrade(bench.sqlalchemy_url)
+    console.print(f"  ingesting {corpus} into {home} (minutes the first time, then incremental)")
+    clients = open_clients(bench)
+    try:
+        options = ingest_options(bench, visibility="public", base_url=None, force=False)
+        run_ingest(clients, corpus, options, listener=None)
+    finally:
+        clients.close()
     return bench
 
 
