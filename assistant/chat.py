@@ -211,8 +211,12 @@ def chat_turn(
     answer, slots = _offers(session, conversation, answer, at)
     email = answer.captured.email or _known([m.meta for m in earlier]).get("email")
     asked = None
-    if reply is None and consent.needs_email_consent(
-        session, lead_id=conversation.lead_id, email=email
+    # Asked once a session: a prospect who lets the question pass is not asked again.
+    once = any(m.meta.get("asked") == consent.ASKED_EMAIL_CONSENT for m in earlier)
+    if (
+        reply is None
+        and not once
+        and consent.needs_email_consent(session, lead_id=conversation.lead_id, email=email)
     ):
         answer = replace(answer, answer=consent.with_consent_question(answer.answer, tools.company))
         asked = consent.ASKED_EMAIL_CONSENT

@@ -1,7 +1,8 @@
 """Consent to be emailed: asked once the prospect has given an email, recorded as lead events.
 
-The question is asked at the end of a turn while no `email` decision is recorded for the lead;
-it replaces that turn's qualifying question, so a turn never asks more than one. A yes or no
+The question is asked once a session, at the end of the first turn after an email is given
+while no `email` decision is recorded for the lead; it replaces that turn's qualifying question,
+so a turn never asks more than one. A yes or no
 reply to it (or the widget's buttons) records `consent_given` / `consent_withdrawn` through the
 event intake, so `leads.consents.current_consents` and every later mail step see it.
 """

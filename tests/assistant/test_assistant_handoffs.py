@@ -116,6 +116,21 @@ def test_a_no_is_recorded_and_never_asked_again(
         assert consent_question(COMPANY) not in answer
 
 
+def test_a_question_let_pass_is_not_asked_again_and_records_nothing(
+    sessions: sessionmaker[Session], tools: AgentTools
+) -> None:
+    sid = _new_chat(sessions)
+    _, asked, lead_id = _say(sessions, sid, "hi, I'm Cy, cy@acme.test", tools)
+    assert asked == "email_consent"
+    assert lead_id is not None
+    later, asked, _ = _say(
+        sessions, sid, "Do you support SSO with SAML?", tools, MONDAY + timedelta(minutes=1)
+    )
+    assert asked is None
+    assert consent_question(COMPANY) not in later
+    assert _consents(sessions, lead_id) == {}
+
+
 def test_a_yes_without_the_question_is_not_taken_as_consent(
     sessions: sessionmaker[Session], tools: AgentTools
 ) -> None:
