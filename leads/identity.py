@@ -11,7 +11,16 @@ from sqlalchemy.orm import Session
 
 from leads import audit
 from leads.errors import InvalidEvent
-from leads.models import Consent, Conversation, Event, Lead, LeadIdentity, as_utc
+from leads.models import (
+    Assignment,
+    Consent,
+    Conversation,
+    Event,
+    Lead,
+    LeadIdentity,
+    Meeting,
+    as_utc,
+)
 from leads.touches import first_touch, last_touch, record_touch
 
 EMAIL: Final = "email"
@@ -78,8 +87,8 @@ def create_lead(session: Session, *, email: str | None, seen_at: datetime) -> Le
 
 
 def merge_leads(session: Session, *, source: Lead, target: Lead, actor: str, via: str) -> None:
-    """Move an anonymous lead's identities, events, consents and chats to another lead."""
-    for model in (LeadIdentity, Event, Consent, Conversation):
+    """Move an anonymous lead's identities, events, consents, chats, meetings and assignments."""
+    for model in (LeadIdentity, Event, Consent, Conversation, Meeting, Assignment):
         session.execute(
             update(model).where(model.lead_id == source.id).values(lead_id=target.id),
             execution_options={"synchronize_session": False},

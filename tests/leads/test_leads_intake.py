@@ -16,7 +16,8 @@ from leads.db import unit_of_work
 from leads.event_rules import EventIn
 from leads.identity import find_lead
 from leads.intake import ingest_events
-from leads.models import Event, Lead, as_utc
+from leads.meetings import add_meeting
+from leads.models import Assignment, Event, Lead, Meeting, Rep, as_utc
 from leads.profiles import get_lead_view
 from tests.leads.intake_factories import NOW, ingest, make_event, row_counts
 
@@ -336,3 +337,37 @@ def test_an_event_for_a_merged_lead_goes_to_the_lead_that_absorbed_it(
     with sessions() as session:
         view = get_lead_view(session, lead_id=anon or 0)
     assert (view.status, view.merged_into_id, view.events) == ("merged", known, ())
+
+
+def test_a_merge_moves_the_visitors_meetings_and_assignments_too(
+    sessions: sessionmaker[Session],
+) -> None:
+    known = ingest(sessions, make_event("mk-1", type="form_submit", email="lee@example.com"))
+    visit = ingest(sessions, make_event("mv-1", anonymous_id="anon-m"))
+    known_id, anon_id = known.outcomes[0].lead_id, visit.outcomes[0].lead_id
+    assert known_id is not None
+    assert anon_id is not None
+    with unit_of_work(sessions) as session:
+        rep = Rep(name="Ana Ruiz", email="ana@quillstack.example")
+        session.add(rep)
+        session.flush()
+        session.add(Assignment(lead_id=anon_id, rep_id=rep.id))
+        add_meeting(
+            session,
+            rep_id=rep.id,
+            starts_at=NOW + timedelta(days=1),
+            ends_at=NOW + timedelta(days=1, minutes=30),
+            lead_id=anon_id,
+            conversation_id=None,
+        )
+
+    ingest(
+        sessions,
+        make_event("mv-2", type="identify", anonymous_id="anon-m", email="lee@example.com"),
+    )
+
+    with sessions() as session:
+        meetings = session.scalars(select(Meeting)).all()
+        assignments = session.scalars(select(Assignment)).all()
+    assert [m.lead_id for m in meetings] == [known_id]
+    assert [a.lead_id for a in assignments] == [known_id]
