@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -84,6 +85,8 @@ def assistant(
 
     Answers from what is ingested in CLINCH_HOME now: ingest the QA set's corpus first.
     """
+    # ragas posts a usage event from every metric and embedding call: off, the eval runs offline.
+    os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
     try:
         results = evaluate_assistant(get_settings(), qa, corpus=corpus, k=k, console=err)
     except ClinchError as exc:

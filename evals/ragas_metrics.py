@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import statistics
 import warnings
 from collections.abc import Sequence
@@ -60,8 +59,6 @@ def evidence_passage(passages: Sequence[str], gold: str) -> str | None:
 
 
 def _ragas_metrics(embedder: Embedder) -> tuple[Any, Any, Any, Any]:
-    # ragas posts usage events from every metric and embedding call: off, the eval runs offline.
-    os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
     # Imported here: ragas takes seconds to import, and only this command needs it.
     with warnings.catch_warnings():
         # The single-turn metrics and the LangChain wrapper are deprecated in 0.4 (still current).

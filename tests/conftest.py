@@ -18,6 +18,8 @@ from retrieval.server_store import ServerStore
 from retrieval.store import VectorStore
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# ragas posts a usage event from every metric call: the tests run offline.
+os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "demo"
 SHARED = REPO.parent / "shared"
