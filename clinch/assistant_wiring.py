@@ -16,6 +16,7 @@ from api.rate_limits import ChatLimits, RateLimits
 from assistant.agent import AgentTools
 from checkout.catalog import Catalog
 from checkout.catalog_loader import load_catalog
+from clinch.local_llm import GGUF_PREFIX, open_gguf_chat_model
 from clinch.settings import Settings
 from clinch.wiring import Clients
 from leads.documents import pricing_version, public_pricing_paths
@@ -28,6 +29,8 @@ def open_chat_model(settings: Settings) -> BaseChatModel | None:
     """Return the configured LangChain chat model, or None for the offline answerer."""
     if not settings.llm:
         return None
+    if settings.llm.startswith(GGUF_PREFIX):
+        return open_gguf_chat_model(Path(settings.llm.removeprefix(GGUF_PREFIX)).expanduser())
     from langchain.chat_models import init_chat_model
 
     options: dict[str, Any] = {"temperature": 0}

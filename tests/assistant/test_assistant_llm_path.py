@@ -73,6 +73,7 @@ def test_a_grounded_llm_answer_is_used(tools: AgentTools) -> None:
         "Yes, and for you SSO is only $3 per seat [1].",  # a price nobody wrote
         "Yes, see our security page [9].",  # a source it was not given
         "",  # nothing at all
+        "Yes, SAML single sign-on is available on every plan.",  # no source named
     ],
 )
 def test_an_ungrounded_llm_answer_is_replaced(tools: AgentTools, reply: str) -> None:
