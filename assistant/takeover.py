@@ -45,6 +45,36 @@ def _holder(session: Session, conversation: Conversation) -> Rep | None:
     return get_rep(session, rep_id=conversation.rep_id) if conversation.rep_id else None
 
 
+_AUDIT_ACTIONS = {"rep_joined": "chat.taken_over", "rep_left": "chat.released"}
+
+
+def _announce(
+    session: Session,
+    conversation: Conversation,
+    rep: Rep,
+    event: str,
+    text: str,
+    *,
+    actor: str,
+    at: datetime,
+) -> MessageView:
+    """Say in the transcript that a rep joined or left, and audit it."""
+    meta: dict[str, object] = {"event": event, "rep_id": rep.id, "rep_name": rep.name}
+    row = add_message(
+        session, conversation=conversation, role="system", text=text, at=at, meta=meta
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action=_AUDIT_ACTIONS[event],
+        subject_type="conversation",
+        subject_id=conversation.session_id,
+        detail={"rep_id": rep.id},
+        at=at,
+    )
+    return _view(row.id, "system", text, at, meta)
+
+
 def take_over(session: Session, *, session_id: str, rep_id: int, at: datetime, actor: str) -> Hold:
     """Give the chat to this rep and say so in the transcript (again: no change)."""
     conversation = get_conversation(session, session_id=session_id)
@@ -58,20 +88,8 @@ def take_over(session: Session, *, session_id: str, rep_id: int, at: datetime, a
         name = holder.name if holder else "another rep"
         raise ChatHeldByAnotherRep(f"{name} has already taken over this chat")
     text = f"{rep.name} from our team joined the chat"
-    meta: dict[str, object] = {"event": "rep_joined", "rep_id": rep.id, "rep_name": rep.name}
-    row = add_message(
-        session, conversation=conversation, role="system", text=text, at=at, meta=meta
-    )
-    audit.record(
-        session,
-        actor=actor,
-        action="chat.taken_over",
-        subject_type="conversation",
-        subject_id=session_id,
-        detail={"rep_id": rep.id},
-        at=at,
-    )
-    return Hold(session_id, rep.id, rep.name, _view(row.id, "system", text, at, meta))
+    view = _announce(session, conversation, rep, "rep_joined", text, actor=actor, at=at)
+    return Hold(session_id, rep.id, rep.name, view)
 
 
 def post_as_rep(
@@ -110,17 +128,5 @@ def release(
         raise ChatHeldByAnotherRep(f"{holder.name} holds this chat: only they can release it")
     release_conversation(session, conversation=conversation)
     text = f"{holder.name} left the chat; the assistant is answering again"
-    meta: dict[str, object] = {"event": "rep_left", "rep_id": holder.id, "rep_name": holder.name}
-    row = add_message(
-        session, conversation=conversation, role="system", text=text, at=at, meta=meta
-    )
-    audit.record(
-        session,
-        actor=actor,
-        action="chat.released",
-        subject_type="conversation",
-        subject_id=session_id,
-        detail={"rep_id": holder.id},
-        at=at,
-    )
-    return Hold(session_id, None, None, _view(row.id, "system", text, at, meta))
+    view = _announce(session, conversation, holder, "rep_left", text, actor=actor, at=at)
+    return Hold(session_id, None, None, view)
