@@ -70,7 +70,8 @@ def _docs(folder: Path, words: dict[str, str]) -> Path:
 @pytest.mark.usefixtures("clinch_home")
 def test_keys_create_prints_a_working_key_once(runner: CliRunner) -> None:
     created = _json(_ok(runner, "keys", "create", "--role", "rep", "--name", "dana", "--json"))
-    assert set(created) == {"id", "name", "role", "key"}
+    assert set(created) == {"id", "name", "role", "key", "rep_id"}
+    assert created["rep_id"] is None  # not linked to a rep: it cannot take over chats
     assert created["name"] == "dana"
     assert created["role"] == "rep"
     assert created["key"].startswith("clk_")
