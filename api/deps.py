@@ -39,7 +39,9 @@ def get_session(resources: ResourcesDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function" scope: the session commits before the response is sent, so a client's next request
+# (the widget's first message right after it starts a session) always sees what this one wrote.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_principal(
