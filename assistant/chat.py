@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from assistant import consent
 from assistant.agent import AgentTools, answer_turn
 from assistant.answers import Answer
+from assistant.chat_events import ingest_chat_events
 from assistant.errors import MessageRefused
 from assistant.handoff import handoff_event, request_person
 from assistant.intent import classify
@@ -31,7 +32,6 @@ from leads.conversations import (
 )
 from leads.event_rules import EventIn
 from leads.identity import LEAD_TRAITS
-from leads.intake import ingest_events
 from leads.models import Conversation
 from leads.reps import get_rep
 
@@ -135,16 +135,6 @@ def _answer(earlier: list[MessageView], text: str, reply: bool | None, tools: Ag
     return answer_turn(text, history=history, known=known, tools=tools)
 
 
-def _ingest(
-    session: Session, conversation: Conversation, events: list[EventIn], at: datetime
-) -> frozenset[int]:
-    result = ingest_events(session, batch=events, received_at=at, actor="assistant")
-    lead_ids = [o.lead_id for o in result.outcomes if o.lead_id is not None]
-    if lead_ids:
-        conversation.lead_id = lead_ids[-1]
-    return result.touched_lead_ids
-
-
 def _held_turn(
     session: Session, conversation: Conversation, number: int, text: str, at: datetime
 ) -> ChatTurn:
@@ -152,7 +142,8 @@ def _held_turn(
     assert conversation.rep_id is not None
     rep = get_rep(session, rep_id=conversation.rep_id)
     answer = Answer("", (), (), 1.0, classify(text), text, "fixed")
-    touched = _ingest(session, conversation, _events(conversation, number, text, answer, at), at)
+    events = _events(conversation, number, text, answer, at)
+    touched = ingest_chat_events(session, conversation=conversation, events=events, at=at)
     return ChatTurn(answer, conversation.lead_id, touched, held_by=rep.name)
 
 
@@ -207,7 +198,7 @@ def chat_turn(
                 at=at,
             )
         )
-    touched = _ingest(session, conversation, events, at)
+    touched = ingest_chat_events(session, conversation=conversation, events=events, at=at)
     answer, slots = _offers(session, conversation, answer, at)
     email = answer.captured.email or _known([m.meta for m in earlier]).get("email")
     asked = None

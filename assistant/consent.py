@@ -16,11 +16,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from assistant.capture import QUALIFYING_QUESTIONS
+from assistant.chat_events import ingest_chat_events
 from leads.consents import current_consents
 from leads.conversations import add_message, get_conversation, transcript
 from leads.event_rules import EventIn
 from leads.identity import current_lead
-from leads.intake import IntakeResult, ingest_events
 from leads.models import Conversation
 
 EMAIL_PURPOSE = "email"
@@ -90,20 +90,6 @@ def consent_event(
     )
 
 
-def record_consent(
-    session: Session,
-    *,
-    conversation: Conversation,
-    event_id: str,
-    purpose: str,
-    granted: bool,
-    at: datetime,
-) -> IntakeResult:
-    """Record a consent decision for the chat's lead through the event intake."""
-    event = consent_event(conversation, event_id=event_id, purpose=purpose, granted=granted, at=at)
-    return ingest_events(session, batch=[event], received_at=at, actor="assistant")
-
-
 @dataclass(frozen=True)
 class ConsentRecorded:
     """A decision recorded from the chat's buttons, what the assistant said, leads to rescore."""
@@ -130,19 +116,14 @@ def consent_from_chat(
     meta: dict[str, object] = {"consent": {"purpose": purpose, "granted": granted}}
     said = _said(purpose, granted)
     add_message(session, conversation=conversation, role="prospect", text=said, at=at, meta=meta)
-    result = record_consent(
-        session,
-        conversation=conversation,
+    event = consent_event(
+        conversation,
         event_id=f"chat-{session_id}-consent-{number}",
         purpose=purpose,
         granted=granted,
         at=at,
     )
-    lead_ids = [o.lead_id for o in result.outcomes if o.lead_id is not None]
-    if lead_ids:
-        conversation.lead_id = lead_ids[-1]
+    touched = ingest_chat_events(session, conversation=conversation, events=[event], at=at)
     text = acknowledgement(granted, company) if purpose == EMAIL_PURPOSE else "Noted, thank you."
     add_message(session, conversation=conversation, role="assistant", text=text, at=at, meta=meta)
-    return ConsentRecorded(
-        purpose, granted, conversation.lead_id, text, frozenset(result.touched_lead_ids)
-    )
+    return ConsentRecorded(purpose, granted, conversation.lead_id, text, touched)

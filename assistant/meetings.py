@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from assistant.chat_events import ingest_chat_events
 from assistant.handoff_errors import NotASlot, RepUnavailable
 from leads import audit
 from leads.calendar import Slot, free_slots, is_working, working_slots
 from leads.conversations import add_message, get_conversation
 from leads.event_rules import EventIn
-from leads.intake import ingest_events
 from leads.meetings import SlotTaken, add_meeting, busy_times
 from leads.models import Conversation, Rep
 from leads.reps import active_reps, assigned_rep, calendar_of, get_rep, owning_rep
@@ -156,15 +156,13 @@ def book_meeting(
         at=at,
         meta={"meeting": {"id": meeting.id, **asdict(offered)}},
     )
-    result = ingest_events(
+    touched = ingest_chat_events(
         session,
-        batch=[_meeting_event(conversation, meeting.id, slot, rep, at)],
-        received_at=at,
-        actor="assistant",
+        conversation=conversation,
+        events=[_meeting_event(conversation, meeting.id, slot, rep, at)],
+        at=at,
     )
-    lead_ids = [o.lead_id for o in result.outcomes if o.lead_id is not None]
-    lead_id = lead_ids[-1] if lead_ids else conversation.lead_id
-    meeting.lead_id = lead_id
+    lead_id = meeting.lead_id = conversation.lead_id
     audit.record(
         session,
         actor=actor,
@@ -183,5 +181,5 @@ def book_meeting(
         timezone=rep.timezone,
         confirmation=text,
         lead_id=lead_id,
-        touched_lead_ids=frozenset(result.touched_lead_ids),
+        touched_lead_ids=touched,
     )

@@ -10,6 +10,7 @@ import pytest
 
 from clinch.settings import get_settings
 from retrieval.embedder import SentenceEmbedder, bundled_model_dir
+from tests.demo_company import copy_demo
 
 REPO = Path(__file__).resolve().parents[2]
 # Where the session `embedder` fixture of tests/conftest.py keeps its ONNX export.
@@ -58,3 +59,16 @@ def clinch_home(clean_env: None, model_home: Path, monkeypatch: pytest.MonkeyPat
     del clean_env
     monkeypatch.setenv("CLINCH_HOME", str(model_home))
     return model_home
+
+
+@pytest.fixture
+def demo_home(
+    clean_env: None, model_home: Path, demo_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """CLINCH_HOME set to a copy of the ingested demo company."""
+    del clean_env
+    monkeypatch.setenv("CLINCH_HOME", str(model_home))
+    get_settings.cache_clear()
+    copy_demo(demo_template, get_settings())
+    yield model_home
+    get_settings.cache_clear()

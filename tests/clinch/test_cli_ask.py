@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,22 +10,8 @@ import typer
 from typer.testing import CliRunner
 
 from clinch.cli_ask import ask_command
-from clinch.settings import get_settings
-from tests.demo_company import copy_demo
 
 pytestmark = pytest.mark.slow  # the demo company is embedded for the test
-
-
-@pytest.fixture
-def demo_home(
-    clean_env: None, model_home: Path, demo_template: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    del clean_env
-    monkeypatch.setenv("CLINCH_HOME", str(model_home))
-    get_settings.cache_clear()
-    copy_demo(demo_template, get_settings())
-    yield model_home
-    get_settings.cache_clear()
 
 
 def test_ask_answers_as_json_and_continues_a_session(demo_home: Path) -> None:

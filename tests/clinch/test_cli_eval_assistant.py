@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,7 @@ from typer.testing import CliRunner
 
 from clinch import cli_eval
 from clinch.cli import app
-from clinch.settings import get_settings
-from tests.demo_company import DEMO, copy_demo
+from tests.demo_company import DEMO
 
 
 def test_eval_assistant_on_an_empty_home_says_to_ingest_first(
@@ -53,18 +51,6 @@ DEMO_QA = [
         "kind": "unanswerable",
     },
 ]
-
-
-@pytest.fixture
-def demo_home(
-    clean_env: None, model_home: Path, demo_template: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    del clean_env
-    monkeypatch.setenv("CLINCH_HOME", str(model_home))
-    get_settings.cache_clear()
-    copy_demo(demo_template, get_settings())
-    yield model_home
-    get_settings.cache_clear()
 
 
 @pytest.mark.slow  # the demo company is embedded, and ragas scores the answers
