@@ -25,6 +25,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/clinch db-upgrade
 	$(BIN)/clinch reps load demo/reps.yaml
+	$(BIN)/clinch routing load demo/routing.yaml
 	$(BIN)/clinch ingest demo/docs --visibility public --base-url https://quillstack.example/docs
 	$(BIN)/clinch ingest demo/internal --visibility internal
 	$(BIN)/clinch ingest demo/pricing.yaml --visibility public --base-url https://quillstack.example
@@ -32,6 +33,8 @@ demo: $(STAMP)
 	$(BIN)/clinch simulate --leads 1500
 	$(BIN)/clinch train --if-missing
 	$(BIN)/clinch leads rescore
+	# Hot leads to reps on shift (the rest queue for the next shift), the others to nurture.
+	$(BIN)/clinch routing route --all
 
 run: demo
 	$(BIN)/clinch up

@@ -17,6 +17,7 @@ from clinch.cli_leads import leads_app
 from clinch.cli_models import models_app, score_command, train_command
 from clinch.cli_output import print_hits, print_ingest_summary, print_json
 from clinch.cli_reps import reps_app
+from clinch.cli_routing import routing_app
 from clinch.cli_simulate import simulate_command
 from clinch.remote import RemoteClinch
 from clinch.settings import get_settings
@@ -44,6 +45,7 @@ app.command("score")(score_command)
 app.add_typer(models_app, name="models")
 app.add_typer(leads_app, name="leads")
 app.add_typer(reps_app, name="reps")
+app.add_typer(routing_app, name="routing")
 app.command("ask")(ask_command)
 app.add_typer(eval_app, name="eval")
 console = Console()

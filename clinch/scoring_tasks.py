@@ -66,20 +66,26 @@ def register_scoring_tasks(app: Celery, settings: Settings) -> None:
 
     @app.task(name="scoring.rescore_leads", acks_late=True, shared=False)  # type: ignore[untyped-decorator]
     def rescore_touched(lead_ids: list[int]) -> int:
-        """Rescore leads with events their newest score did not see."""
+        """Rescore leads with events their newest score did not see, then route them."""
         ids = [int(i) for i in lead_ids]
         now = datetime.now(UTC)
-        return len(
-            with_scorer(lambda s, scorer: rescore_leads(s, lead_ids=ids, scorer=scorer, as_of=now))
+        scored = with_scorer(
+            lambda s, scorer: rescore_leads(s, lead_ids=ids, scorer=scorer, as_of=now)
         )
+        # Every touched lead, scored or not: "talk to a person" routes even without a model.
+        app.send_task("routing.route_leads", args=[ids])
+        return len(scored)
 
     @app.task(name="scoring.rescore_chunk", acks_late=True, shared=False)  # type: ignore[untyped-decorator]
     def rescore_one_chunk(lead_ids: list[int], as_of: str) -> int:
         """Rescore one chunk of a periodic pass as of the pass's time; store only moved scores."""
         ids, at = [int(i) for i in lead_ids], datetime.fromisoformat(as_of)
-        return len(
-            with_scorer(lambda s, scorer: rescore_chunk(s, lead_ids=ids, scorer=scorer, as_of=at))
+        moved = with_scorer(
+            lambda s, scorer: rescore_chunk(s, lead_ids=ids, scorer=scorer, as_of=at)
         )
+        if moved:  # a score that moved may cross a segment's threshold
+            app.send_task("routing.route_leads", args=[moved])
+        return len(moved)
 
     @app.task(name="scoring.rescore_all", acks_late=True, shared=False)  # type: ignore[untyped-decorator]
     def rescore_all() -> int:

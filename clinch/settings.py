@@ -53,6 +53,24 @@ class AssistantSettings(BaseModel):
     sessions_per_address: str = "30/minute"
 
 
+class RoutingSettings(BaseModel):
+    """Routing's clocks: the SLA sweep, notice retries and webhook timeouts."""
+
+    # How often beat ends lapsed offers and drains the queue (reps coming on shift).
+    sweep_seconds: int = Field(default=30, ge=1, le=3600)
+    # Waits between a failed notice's attempts; after the last one it goes to the dead letters.
+    retry_seconds: list[int] = Field(default_factory=lambda: [10, 60, 300, 1800, 7200])
+    webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
+
+
+class MailSettings(BaseModel):
+    """Where mail goes: an SMTP server, or (unset) .eml files in the outbox folder."""
+
+    smtp_url: SecretStr | None = None
+    sender: str = "Clinch <clinch@localhost>"
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+
 class Settings(BaseSettings):
     """Clinch configuration, from `CLINCH_*` environment variables (nested with `__`)."""
 
@@ -77,6 +95,8 @@ class Settings(BaseSettings):
     ingest: IngestSettings = IngestSettings()
     scoring: ScoringSettings = ScoringSettings()
     assistant: AssistantSettings = AssistantSettings()
+    routing: RoutingSettings = RoutingSettings()
+    mail: MailSettings = MailSettings()
     # Any LangChain chat model as "provider:model" (e.g. "openai:gpt-4o-mini", "ollama:llama3");
     # unset: the offline extractive answerer.
     # Where prospects reach this installation (links in chat and mail); default: the API address.
@@ -126,6 +146,16 @@ class Settings(BaseSettings):
         if self.broker_url and self.broker_url.startswith("redis"):
             return self.broker_url
         return f"db+sqlite:///{self.resolved_home / 'results.sqlite'}"
+
+    @property
+    def routing_rules_path(self) -> Path:
+        """Return where the routing rules in force are kept (`clinch routing load`)."""
+        return self.resolved_home / "routing.yaml"
+
+    @property
+    def outbox_path(self) -> Path:
+        """Return the folder mail is written to when no SMTP server is configured."""
+        return self.resolved_home / "outbox"
 
     @property
     def max_file_bytes(self) -> int:

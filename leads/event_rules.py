@@ -63,6 +63,8 @@ TRAIT_LIMITS: Final = {
     "timeline": 100,
     "budget": 100,
     "use_case": 10_000,
+    "country": 64,
+    "language": 16,
 }
 
 

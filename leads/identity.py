@@ -27,7 +27,17 @@ EMAIL: Final = "email"
 ANONYMOUS_ID: Final = "anonymous_id"
 EXTERNAL_ID: Final = "external_id"
 IDENTITY_KINDS: Final = (EMAIL, ANONYMOUS_ID, EXTERNAL_ID)
-LEAD_TRAITS: Final = ("name", "company", "role", "team_size", "timeline", "budget", "use_case")
+LEAD_TRAITS: Final = (
+    "name",
+    "company",
+    "role",
+    "team_size",
+    "timeline",
+    "budget",
+    "use_case",
+    "country",
+    "language",
+)
 _MAX_MERGE_HOPS = 20
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -114,6 +115,12 @@ class Rep(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     capacity: Mapped[int] = mapped_column(Integer, default=50)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Routing: which segments the rep sells to, whether they take leads now, whether they lead
+    # their team, and the smooth weighted round robin's running credit.
+    segments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    available: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_manager: Mapped[bool] = mapped_column(Boolean, default=False)
+    rr_credit: Mapped[float] = mapped_column(Float, default=0.0)
     # Calendar settings, in the rep's time zone: day names ("mon"…"sun"), "HH:MM" hours.
     working_days: Mapped[list[str]] = mapped_column(
         JSON, default=lambda: ["mon", "tue", "wed", "thu", "fri"]
@@ -157,6 +164,8 @@ class Lead(Base):
     timeline: Mapped[str | None] = mapped_column(String(100), nullable=True)
     budget: Mapped[str | None] = mapped_column(String(100), nullable=True)
     use_case: Mapped[str | None] = mapped_column(Text, nullable=True)
+    country: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
     account_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id"), nullable=True, index=True
     )
@@ -269,10 +278,25 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+# Assignment states that still tie a lead to its rep; one such row per lead at most.
+LIVE_ASSIGNMENT_STATES = ("offered", "accepted")
+
+
 class Assignment(Base):
-    """A lead handed to a rep, with its state and SLA."""
+    """A lead handed to a rep: offered, accepted, then closed, missed (SLA) or re-assigned."""
 
     __tablename__ = "assignments"
+    __table_args__ = (
+        # Two workers can never both hand out the same lead: the second insert fails.
+        Index(
+            "uq_assignments_live_lead",
+            "lead_id",
+            unique=True,
+            sqlite_where=text("state IN ('offered', 'accepted')"),
+            postgresql_where=text("state IN ('offered', 'accepted')"),
+        ),
+        Index("ix_assignments_state_sla_due_at", "state", "sla_due_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
@@ -281,6 +305,104 @@ class Assignment(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     sla_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Which offer of this lead this is (1 = first), its band and the reasons it was routed.
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    band: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    probability: Mapped[float | None] = mapped_column(Float, nullable=True)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # What the lead needs of a rep, kept so an SLA miss can re-offer it to the next match.
+    segment: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    territory: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    sla_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Reps who let this lead's SLA lapse in the current round: not offered it again.
+    excluded_rep_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    disposition: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    disposition_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class QueuedLead(Base):
+    """A lead waiting for a rep with room: drained oldest-first when capacity frees."""
+
+    __tablename__ = "routing_queue"
+    __table_args__ = (Index("ix_routing_queue_queued_at", "queued_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), unique=True)
+    segment: Mapped[str] = mapped_column(String(100))
+    team: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    territory: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    band: Mapped[str] = mapped_column(String(10))
+    probability: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Reps who let this lead's SLA lapse in the current round: not offered it again.
+    excluded_rep_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    preferred_rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"), nullable=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    why: Mapped[str] = mapped_column(String(200))
+
+
+class RoutingDecision(Base):
+    """What the routing policy decided for a lead, and why: the history a person can read."""
+
+    __tablename__ = "route_decisions"
+    __table_args__ = (Index("ix_route_decisions_lead_id_decided_at", "lead_id", "decided_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    segment: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    band: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    probability: Mapped[float | None] = mapped_column(Float, nullable=True)
+    sequence: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    rules_version: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WebhookEndpoint(Base):
+    """Where a rep's or a team's lead notifications are posted, with the secret that signs them."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"), nullable=True, index=True)
+    team: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    secret: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Notification(Base):
+    """One message to send (a webhook post or an email), retried until delivered or dead."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "<event>:<assignment or lead>:<channel>:<target>": the same notice is never made twice.
+    key: Mapped[str] = mapped_column(String(400), unique=True)
+    event: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(10))
+    target: Mapped[str] = mapped_column(String(2048))
+    endpoint_id: Mapped[int | None] = mapped_column(
+        ForeignKey("webhook_endpoints.id"), nullable=True
+    )
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Meeting(Base):

@@ -13,10 +13,7 @@ from sqlalchemy.orm import Session
 from leads.calendar import CalendarSettings, parse_hhmm
 from leads.errors import ClinchError
 from leads.identity import current_lead
-from leads.models import Account, Assignment, Meeting, Rep
-
-# Assignment states that still tie a lead to its rep.
-LIVE_ASSIGNMENT_STATES = ("offered", "accepted")
+from leads.models import LIVE_ASSIGNMENT_STATES, Account, Assignment, Meeting, Rep
 
 
 class RepNotFound(ClinchError):

@@ -39,6 +39,10 @@ class RepIn(BaseModel):
     horizon_days: int = Field(default=14, ge=1, le=90)
     capacity: int = Field(default=50, ge=0, le=10_000)
     active: bool = True
+    # The segments the rep sells to (routing rules name them); empty: the rep's team.
+    segments: list[str] = Field(default_factory=list)
+    # A manager sees their team's leads and is alerted when every rep lets a lead's SLA lapse.
+    is_manager: bool = False
 
     @field_validator("timezone")
     @classmethod
@@ -82,6 +86,7 @@ class RepIn(BaseModel):
         """Return the rep's values as the reps table stores them."""
         start, _, end = self.working_hours.partition("-")
         values = self.model_dump(exclude={"working_hours"})
+        values["segments"] = self.segments or ([self.team] if self.team else [])
         return {**values, "email": self.email.lower(), "work_start": start, "work_end": end}
 
 

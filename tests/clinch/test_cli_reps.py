@@ -30,9 +30,9 @@ def _reps(runner: CliRunner) -> list[dict[str, object]]:
 def test_the_demo_reps_load_once_and_list(runner: CliRunner) -> None:
     first = runner.invoke(app, ["reps", "load", str(DEMO_REPS), "--json"])
     assert first.exit_code == 0, first.output
-    assert json.loads(first.stdout) == {"created": 4, "updated": 0, "unchanged": 0}
+    assert json.loads(first.stdout) == {"created": 5, "updated": 0, "unchanged": 0}
     again = runner.invoke(app, ["reps", "load", str(DEMO_REPS), "--json"])
-    assert json.loads(again.stdout) == {"created": 0, "updated": 0, "unchanged": 4}
+    assert json.loads(again.stdout) == {"created": 0, "updated": 0, "unchanged": 5}
     rows = _reps(runner)
     assert rows[0]["email"] == "dana@quillstack.example"
     assert rows[0]["working_hours"] == "09:00-17:00"

@@ -31,9 +31,12 @@ reps:
 
 def test_the_demo_file_loads_and_gives_each_rep_a_calendar() -> None:
     reps = read_reps_file(DEMO_REPS)
-    assert 3 <= len(reps) <= 4
+    assert 4 <= len(reps) <= 6
     assert len({r["timezone"] for r in reps}) == len(reps)
     assert all(r["team"] and r["territory"] and r["languages"] for r in reps)
+    # Every rep sells to a segment (their team's unless listed); one manages the team.
+    assert all(r["segments"] for r in reps)
+    assert [r["email"] for r in reps if r["is_manager"]] == ["grace@quillstack.example"]
 
 
 @pytest.mark.parametrize(
