@@ -122,7 +122,7 @@ class RoutingRules(_Strict):
             for country in countries:
                 if country.upper() in seen:
                     raise ValueError(
-                        f"{country} is in both {seen[country.upper()]} and {territory}"
+                        f"{country.upper()} is in both {seen[country.upper()]} and {territory}"
                     )
                 seen[country.upper()] = territory
         return {t: tuple(c.upper() for c in cs) for t, cs in value.items()}
@@ -187,7 +187,7 @@ def _problems(exc: ValidationError) -> list[str]:
         if error["type"] == "extra_forbidden":
             found.append(f"{where}: unknown key{_hint(loc, RoutingRules)}")
         else:
-            found.append(f"{where}: {error['msg']}")
+            found.append(f"{where}: {str(error['msg']).removeprefix('Value error, ')}")
     return found
 
 
