@@ -102,11 +102,17 @@ def route_lead(
         return Routed(lead.id, "unchanged", reasons=("a rep closed this lead recently",))
     if not isinstance(decision, AssignRep) and _same_as_before(previous, decision):
         return Routed(lead.id, "unchanged", reasons=decision.reasons)
-    record_decision(session, lead=lead, decision=decision, rules=rules, now=now, actor=actor)
     if isinstance(decision, AssignRep):
-        return offer_or_queue(
+        # One savepoint for the decision and the offer: a worker that loses the race to assign
+        # this lead leaves no decision behind either.
+        savepoint = session.begin_nested()
+        record_decision(session, lead=lead, decision=decision, rules=rules, now=now, actor=actor)
+        routed = offer_or_queue(
             session, lead=lead, decision=decision, rules=rules.rules, now=now, actor=actor
         )
+        savepoint.rollback() if routed.action == "unchanged" else savepoint.commit()
+        return routed
+    record_decision(session, lead=lead, decision=decision, rules=rules, now=now, actor=actor)
     lead.status = "nurture" if decision.action == "nurture" else "disqualified"
     return Routed(
         lead.id,
