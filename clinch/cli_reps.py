@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from clinch.cli_output import print_json
+from clinch.routing_rules import RulesHolder
+from clinch.routing_tasks import sweep_now
 from clinch.settings import get_settings
 from clinch.wiring import configure_process, open_database
 from leads.db import unit_of_work
@@ -39,6 +41,8 @@ def load_command(
     try:
         with unit_of_work(sessions) as session:
             result = upsert_reps(session, reps=reps)
+        # New reps or more room: queued leads go to them now, not at the next beat.
+        sweep_now(sessions, RulesHolder(settings.routing_rules_path))  # notices: beat sends them
     finally:
         engine.dispose()
     counts = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
