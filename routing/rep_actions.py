@@ -103,6 +103,8 @@ def reassign(
     now: datetime,
 ) -> Routed:
     """Hand a lead on: to a named rep, or to the next matching rep by round robin."""
+    if not reason.strip() or len(reason) > REASON_MAX:
+        raise InvalidDisposition(f"say why the lead is handed on (1 to {REASON_MAX} characters)")
     lead = _lead(session, lead_id)
     assignment = _live(session, lead=lead, who=who)
     target = get_rep(session, rep_id=to_rep_id) if to_rep_id is not None else None
@@ -110,6 +112,33 @@ def reassign(
         raise InvalidDisposition(f"{target.name} is not an active rep")
     if target is not None and target.id == assignment.rep_id:
         raise InvalidDisposition(f"lead {lead.id} is already with {target.name}")
+    return hand_on(
+        session,
+        assignment=assignment,
+        actor=who.actor,
+        reason=reason.strip(),
+        rules=rules,
+        now=now,
+        to_rep_id=to_rep_id,
+    )
+
+
+def hand_on(
+    session: Session,
+    *,
+    assignment: Assignment,
+    actor: str,
+    reason: str,
+    rules: LoadedRules,
+    now: datetime,
+    to_rep_id: int | None = None,
+    keep_out: bool = True,
+) -> Routed:
+    """End a live assignment and offer its lead to a named rep or the next matching one.
+
+    `keep_out`: the rep it leaves is not offered it again this round (they handed it on); a rep
+    who merely went away may get it back from the queue when they return.
+    """
     repo.end_assignment(
         session,
         assignment_id=assignment.id,
@@ -119,15 +148,11 @@ def reassign(
     )
     audit.record(
         session,
-        actor=who.actor,
+        actor=actor,
         action="assignment.reassigned",
         subject_type="lead",
-        subject_id=str(lead.id),
-        detail={
-            "from_rep_id": assignment.rep_id,
-            "to_rep_id": to_rep_id,
-            "reason": reason[:REASON_MAX],
-        },
+        subject_id=str(assignment.lead_id),
+        detail={"from_rep_id": assignment.rep_id, "to_rep_id": to_rep_id, "reason": reason},
         at=now,
     )
     want = Want(
@@ -137,21 +162,21 @@ def reassign(
         rules.rules.matching.prefer,
     )
     offer = Offer(
-        lead_id=lead.id,
+        lead_id=assignment.lead_id,
         want=want,
         band=assignment.band or "cold",
         probability=assignment.probability or 0.0,
         sla_minutes=assignment.sla_minutes or rules.rules.sla_minutes.for_band("cold"),
-        reasons=(f"handed on by {who.actor}: {reason[:200]}",),
+        reasons=(f"handed on by {actor}: {reason[:200]}",),
         preferred_rep_id=to_rep_id,
-        excluded=(assignment.rep_id,),
+        excluded=(assignment.rep_id,) if keep_out else (),
         attempt=assignment.attempt + 1,
     )
     states = repo.rep_states(session)
-    if target is not None:
+    if to_rep_id is not None:
         # A named rep takes it even outside their hours or over their cap: a person decided.
-        states = [replace(s, always=True) if s.rep_id == target.id else s for s in states]
-    return place(session, offer=offer, states=states, now=now, actor=who.actor)
+        states = [replace(s, always=True) if s.rep_id == to_rep_id else s for s in states]
+    return place(session, offer=offer, states=states, now=now, actor=actor)
 
 
 def dispose(
@@ -222,22 +247,35 @@ def set_availability(
     now: datetime,
     actor: str,
 ) -> list[Routed]:
-    """Turn a rep's availability on or off; coming online drains the queue to them."""
+    """Turn a rep's availability on or off.
+
+    Coming online drains the queue to them; going away hands their not-yet-accepted offers to
+    the next rep at once rather than letting each one lapse.
+    """
     rep = get_rep(session, rep_id=rep_id)
-    changed = rep.available != available
+    if rep.available == available:
+        return []
     rep.available = available
-    if changed:
-        audit.record(
-            session,
-            actor=actor,
-            action="rep.available" if available else "rep.away",
-            subject_type="rep",
-            subject_id=str(rep.id),
-            detail={},
-            at=now,
+    audit.record(
+        session,
+        actor=actor,
+        action="rep.available" if available else "rep.away",
+        subject_type="rep",
+        subject_id=str(rep.id),
+        detail={},
+        at=now,
+    )
+    session.flush()
+    if available:
+        return drain_queue(session, rules=rules, now=now, actor=actor)
+    offers = repo.offers_of(session, rep_id=rep.id)
+    reason = f"{rep.name} went away before accepting"
+    return [
+        hand_on(
+            session, assignment=a, actor=actor, reason=reason, rules=rules, now=now, keep_out=False
         )
-        session.flush()
-    return drain_queue(session, rules=rules, now=now, actor=actor) if available else []
+        for a in offers
+    ]
 
 
 def require_manager(session: Session, *, rep_id: int | None) -> Rep:

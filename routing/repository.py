@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from leads.models import (
@@ -135,6 +135,16 @@ def due_offers(session: Session, *, now: datetime, limit: int) -> list[Assignmen
     return list(session.scalars(query))
 
 
+def offers_of(session: Session, *, rep_id: int) -> list[Assignment]:
+    """Return the offers a rep has not accepted yet, oldest first."""
+    query = (
+        select(Assignment)
+        .where(Assignment.rep_id == rep_id, Assignment.state == "offered")
+        .order_by(Assignment.created_at, Assignment.id)
+    )
+    return list(session.scalars(query))
+
+
 def end_assignment(
     session: Session, *, assignment_id: int, from_states: Sequence[str], to_state: str, at: datetime
 ) -> bool:
@@ -155,15 +165,18 @@ def queued(session: Session, *, lead_id: int) -> QueuedLead | None:
     return session.scalars(select(QueuedLead).where(QueuedLead.lead_id == lead_id)).first()
 
 
-def queue_page(session: Session, *, limit: int, after_id: int = 0) -> list[QueuedLead]:
-    """Return queued leads oldest-first."""
-    query = (
-        select(QueuedLead)
-        .where(QueuedLead.id > after_id)
-        .order_by(QueuedLead.queued_at, QueuedLead.id)
-        .limit(limit)
-    )
-    return list(session.scalars(query))
+def queue_pages(session: Session, *, size: int) -> Iterator[list[QueuedLead]]:
+    """Yield the queue oldest-first, a page at a time (keyset on queued_at, id)."""
+    after: tuple[datetime, int] | None = None
+    while True:
+        query = select(QueuedLead).order_by(QueuedLead.queued_at, QueuedLead.id).limit(size)
+        if after is not None:
+            query = query.where(tuple_(QueuedLead.queued_at, QueuedLead.id) > after)
+        page = list(session.scalars(query))
+        if not page:
+            return
+        yield page
+        after = (page[-1].queued_at, page[-1].id)
 
 
 def take_from_queue(session: Session, *, queued_id: int) -> bool:

@@ -24,8 +24,8 @@ from routing.notices import notify_assignment, notify_managers
 from routing.policy import AssignRep, LeadFacts, RouteDecision, decide
 from routing.rules import RoutingRules
 
-# Queued leads looked at per drain: the oldest first; the rest wait for the next one.
-DRAIN_LIMIT = 500
+# Queued leads read per page while draining, oldest first.
+DRAIN_PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -345,26 +345,40 @@ def drain_queue(
     policy = rules.rules
     states = repo.rep_states(session)
     done: list[Routed] = []
-    for row in repo.queue_page(session, limit=DRAIN_LIMIT):
-        if not any(s.can_take(now) for s in states):
-            break
-        want = Want(row.segment, row.territory, row.language, policy.matching.prefer)
-        excluded = tuple(row.excluded_rep_ids or ())
-        ready = pick_rep(
-            states, want, now=now, excluded=excluded, preferred_rep_id=row.preferred_rep_id
-        )
-        if ready is None or not repo.take_from_queue(session, queued_id=row.id):
-            continue
-        offer = Offer(
-            lead_id=row.lead_id,
-            want=want,
-            band=row.band,
-            probability=row.probability,
-            sla_minutes=policy.sla_minutes.for_band(row.band),
-            reasons=(*row.reasons, f"waited in the queue since {as_utc(row.queued_at):%H:%M} UTC"),
-            preferred_rep_id=row.preferred_rep_id,
-            excluded=excluded,
-            attempt=row.attempt,
-        )
-        done.append(place(session, offer=offer, states=states, now=now, actor=actor))
+    # Wants no rep can meet now, so a long queue of one segment is not re-checked row by row.
+    hopeless: set[tuple[Want, tuple[int, ...], int | None]] = set()
+    for page in repo.queue_pages(session, size=DRAIN_PAGE):
+        for row in page:
+            if not any(s.can_take(now) for s in states):
+                return done
+            want = Want(row.segment, row.territory, row.language, policy.matching.prefer)
+            excluded = tuple(row.excluded_rep_ids or ())
+            key = (want, excluded, row.preferred_rep_id)
+            if key in hopeless:
+                continue
+            ready = pick_rep(
+                states, want, now=now, excluded=excluded, preferred_rep_id=row.preferred_rep_id
+            )
+            if ready is None:
+                hopeless.add(key)
+                continue
+            if repo.take_from_queue(session, queued_id=row.id):
+                offer = _from_queue(row, want, excluded, policy)
+                done.append(place(session, offer=offer, states=states, now=now, actor=actor))
     return done
+
+
+def _from_queue(
+    row: QueuedLead, want: Want, excluded: tuple[int, ...], policy: RoutingRules
+) -> Offer:
+    return Offer(
+        lead_id=row.lead_id,
+        want=want,
+        band=row.band,
+        probability=row.probability,
+        sla_minutes=policy.sla_minutes.for_band(row.band),
+        reasons=(*row.reasons, f"waited in the queue since {as_utc(row.queued_at):%H:%M} UTC"),
+        preferred_rep_id=row.preferred_rep_id,
+        excluded=excluded,
+        attempt=row.attempt,
+    )

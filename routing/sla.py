@@ -106,27 +106,37 @@ def sweep_sla(
     session: Session, *, rules: LoadedRules, now: datetime, actor: str = "sla"
 ) -> list[Miss]:
     """End every lapsed offer, record the miss and re-assign (or queue) its lead."""
-    misses = []
-    for lapsed in repo.due_offers(session, now=now, limit=SWEEP_LIMIT):
-        if not repo.end_assignment(
-            session, assignment_id=lapsed.id, from_states=("offered",), to_state="missed", at=now
-        ):
-            continue  # another worker took this one
-        session.refresh(lapsed)
-        due = as_utc(lapsed.sla_due_at) if lapsed.sla_due_at else now
-        audit.record(
-            session,
-            actor=actor,
-            action="sla.missed",
-            subject_type="lead",
-            subject_id=str(lapsed.lead_id),
-            detail={
-                "assignment_id": lapsed.id,
-                "rep_id": lapsed.rep_id,
-                "due_at": due.isoformat(),
-                "late_by_s": round((now - due).total_seconds(), 1),
-            },
-            at=now,
-        )
-        misses.append(_handle(session, lapsed=lapsed, rules=rules.rules, now=now, actor=actor))
+    misses: list[Miss] = []
+    while batch := repo.due_offers(session, now=now, limit=SWEEP_LIMIT):
+        handled = [_miss(session, lapsed=a, rules=rules.rules, now=now, actor=actor) for a in batch]
+        found = [m for m in handled if m is not None]
+        if not found:
+            break  # every one was another worker's
+        misses.extend(found)
     return misses
+
+
+def _miss(
+    session: Session, *, lapsed: Assignment, rules: RoutingRules, now: datetime, actor: str
+) -> Miss | None:
+    if not repo.end_assignment(
+        session, assignment_id=lapsed.id, from_states=("offered",), to_state="missed", at=now
+    ):
+        return None  # another worker took this one
+    session.refresh(lapsed)
+    due = as_utc(lapsed.sla_due_at) if lapsed.sla_due_at else now
+    audit.record(
+        session,
+        actor=actor,
+        action="sla.missed",
+        subject_type="lead",
+        subject_id=str(lapsed.lead_id),
+        detail={
+            "assignment_id": lapsed.id,
+            "rep_id": lapsed.rep_id,
+            "due_at": due.isoformat(),
+            "late_by_s": round((now - due).total_seconds(), 1),
+        },
+        at=now,
+    )
+    return _handle(session, lapsed=lapsed, rules=rules, now=now, actor=actor)

@@ -117,33 +117,31 @@ def test_the_queue_drains_oldest_first_when_a_rep_frees_capacity(session: Sessio
     ]
     for i, lead in enumerate(leads):
         route_lead(session, lead_id=lead, rules=RULES, now=MONDAY + timedelta(seconds=i))
-    # Ben (cap 2) has two; Ann (New York, smb) takes the next two: nobody is queued yet.
-    set_availability(
+    # Ben (cap 2) has two; Ann (New York, smb) the next two. Ann going away hands her two
+    # unaccepted offers on at once; Ben is full, so they wait, oldest first.
+    moved = set_availability(
         session,
         rep_id=rep(session, "ann@q.test"),
         available=False,
         rules=RULES,
-        now=MONDAY,
+        now=utc(0.05),
         actor="ann",
     )
-    extra = [
-        make_lead(session, email=f"e{i}@buyer.test", probability=0.9, country="DE")
-        for i in range(2)
-    ]
-    for i, lead in enumerate(extra):
-        assert (
-            route_lead(
-                session, lead_id=lead, rules=RULES, now=utc(0.1) + timedelta(seconds=i)
-            ).action
-            == "queued"
-        )
+    assert [(m.lead_id, m.action) for m in moved] == [(leads[2], "queued"), (leads[3], "queued")]
+    extra = make_lead(session, email="e0@buyer.test", probability=0.9, country="DE")
+    assert route_lead(session, lead_id=extra, rules=RULES, now=utc(0.1)).action == "queued"
     accept(session, lead_id=leads[0], who=ben, now=utc(0.2))
     drained = dispose(
         session, lead_id=leads[0], who=ben, outcome="won", reason=None, rules=RULES, now=utc(0.3)
     )
-    assert [(d.lead_id, d.action) for d in drained] == [(extra[0], "assigned")]
-    assert session.scalar(select(QueuedLead.lead_id)) == extra[1]
-    # Ann coming back online takes the other queued lead at once.
+    assert [(d.lead_id, d.action, d.rep_id) for d in drained] == [
+        (leads[2], "assigned", ben.rep_id)
+    ]
+    assert list(session.scalars(select(QueuedLead.lead_id).order_by(QueuedLead.queued_at))) == [
+        leads[3],
+        extra,
+    ]
+    # Ann coming back online takes the other queued leads at once, oldest first.
     back = set_availability(
         session,
         rep_id=rep(session, "ann@q.test"),
@@ -152,8 +150,15 @@ def test_the_queue_drains_oldest_first_when_a_rep_frees_capacity(session: Sessio
         now=utc(0.4),
         actor="ann",
     )
-    assert [(d.lead_id, d.action) for d in back] == [(extra[1], "assigned")]
+    assert [(d.lead_id, d.action) for d in back] == [(leads[3], "assigned"), (extra, "assigned")]
     assert session.scalar(select(func.count()).select_from(QueuedLead)) == 0
+    actions = [
+        e.action
+        for e in entries_for(
+            session, subject_type="rep", subject_id=str(rep(session, "ann@q.test"))
+        )
+    ]
+    assert actions == ["rep.away", "rep.available"]
 
 
 def test_a_lapsed_offer_goes_to_the_next_rep_and_then_the_managers(session: Session) -> None:
