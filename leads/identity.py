@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from leads import audit
 from leads.errors import InvalidEvent
 from leads.models import (
+    LIVE_ASSIGNMENT_STATES,
     Assignment,
     Consent,
     Conversation,
@@ -19,7 +20,11 @@ from leads.models import (
     Lead,
     LeadIdentity,
     Meeting,
+    Notification,
+    QueuedLead,
+    RoutingDecision,
     as_utc,
+    utcnow,
 )
 from leads.touches import first_touch, last_touch, record_touch
 
@@ -96,9 +101,45 @@ def create_lead(session: Session, *, email: str | None, seen_at: datetime) -> Le
     return lead
 
 
+def _settle_routing(session: Session, *, source: Lead, target: Lead) -> None:
+    """Leave the merged lead with at most one live assignment, or else one queue place."""
+
+    def live(lead: Lead) -> int | None:
+        query = select(Assignment.id).where(
+            Assignment.lead_id == lead.id, Assignment.state.in_(LIVE_ASSIGNMENT_STATES)
+        )
+        return session.scalar(query.limit(1))
+
+    source_live, target_live = live(source), live(target)
+    if source_live is not None and target_live is not None:
+        session.execute(
+            update(Assignment)
+            .where(Assignment.id == source_live)
+            .values(state="closed", disposition="merged", ended_at=utcnow()),
+            execution_options={"synchronize_session": False},
+        )
+    with_rep = source_live is not None or target_live is not None
+    queued_target = session.scalar(select(QueuedLead.id).where(QueuedLead.lead_id == target.id))
+    if with_rep or queued_target is not None:
+        session.execute(delete(QueuedLead).where(QueuedLead.lead_id == source.id))
+    if with_rep:
+        session.execute(delete(QueuedLead).where(QueuedLead.lead_id == target.id))
+
+
 def merge_leads(session: Session, *, source: Lead, target: Lead, actor: str, via: str) -> None:
-    """Move an anonymous lead's identities, events, consents, chats, meetings and assignments."""
-    for model in (LeadIdentity, Event, Consent, Conversation, Meeting, Assignment):
+    """Move an anonymous lead's identities, events, consents, chats, meetings and routing."""
+    _settle_routing(session, source=source, target=target)
+    for model in (
+        LeadIdentity,
+        Event,
+        Consent,
+        Conversation,
+        Meeting,
+        Assignment,
+        QueuedLead,
+        RoutingDecision,
+        Notification,
+    ):
         session.execute(
             update(model).where(model.lead_id == source.id).values(lead_id=target.id),
             execution_options={"synchronize_session": False},

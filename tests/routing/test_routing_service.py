@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from leads.audit import entries_for
 from leads.db import unit_of_work
 from leads.errors import LeadNotFound
+from leads.event_rules import EventIn
+from leads.intake import ingest_events
 from leads.models import Account, Assignment, Lead, Notification, QueuedLead, Rep
 from leads.reps import find_rep_by_email
 from routing.errors import InvalidDisposition, LeadNotAssigned, NotYourLead
@@ -284,3 +286,28 @@ def test_no_rep_for_a_segment_queues_the_lead_and_alerts_managers(session: Sessi
     alert = session.get(Notification, routed.notices[0])
     assert alert is not None
     assert (alert.event, alert.target) == ("lead.unroutable", "max@q.test")
+
+
+def test_merging_two_routed_leads_leaves_one_live_assignment(session: Session) -> None:
+    known = make_lead(session, email="k@buyer.test", probability=0.9, country="DE")
+    assert route_lead(session, lead_id=known, rules=RULES, now=MONDAY).action == "assigned"
+    visitor = (
+        ingest_events(
+            session,
+            batch=[EventIn("v1", "handoff_requested", MONDAY, anonymous_id="visitor-1")],
+            received_at=MONDAY,
+        )
+        .outcomes[0]
+        .lead_id
+    )
+    assert visitor is not None
+    assert route_lead(session, lead_id=visitor, rules=RULES, now=MONDAY).action == "assigned"
+    # The visitor gives the known lead's email: the two are one person now.
+    ingest_events(
+        session,
+        batch=[EventIn("v2", "identify", utc(0.1), email="k@buyer.test", anonymous_id="visitor-1")],
+        received_at=utc(0.1),
+    )
+    rows = session.scalars(select(Assignment).order_by(Assignment.id)).all()
+    assert {r.lead_id for r in rows} == {known}
+    assert [(r.state, r.disposition) for r in rows] == [("offered", None), ("closed", "merged")]
