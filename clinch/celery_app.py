@@ -23,6 +23,7 @@ def _tune_sqlite_transport() -> None:
 
 def create_celery(settings: Settings) -> Celery:
     """Create the Celery app for these settings and register Clinch's tasks."""
+    from clinch.delivery import register_delivery_tasks
     from clinch.routing_tasks import register_routing_tasks
     from clinch.scoring_tasks import register_scoring_tasks
     from clinch.tasks import register_tasks
@@ -58,10 +59,15 @@ def create_celery(settings: Settings) -> Celery:
                 "task": "routing.sweep",
                 "schedule": timedelta(seconds=settings.routing.sweep_seconds),
             },
+            "routing.retry_notifications": {
+                "task": "routing.retry_notifications",
+                "schedule": timedelta(seconds=10),
+            },
         },
         beat_schedule_filename=str(settings.resolved_home / "celerybeat-schedule"),
     )
     register_tasks(app, settings)
     register_scoring_tasks(app, settings)
     register_routing_tasks(app, settings)
+    register_delivery_tasks(app, settings)
     return app

@@ -19,6 +19,7 @@ from clinch.cli_output import print_hits, print_ingest_summary, print_json
 from clinch.cli_reps import reps_app
 from clinch.cli_routing import routing_app
 from clinch.cli_simulate import simulate_command
+from clinch.cli_webhooks import notifications_app, webhooks_app
 from clinch.remote import RemoteClinch
 from clinch.settings import get_settings
 from clinch.tasks import ingest_options, run_ingest
@@ -46,6 +47,8 @@ app.add_typer(models_app, name="models")
 app.add_typer(leads_app, name="leads")
 app.add_typer(reps_app, name="reps")
 app.add_typer(routing_app, name="routing")
+app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(notifications_app, name="notifications")
 app.command("ask")(ask_command)
 app.add_typer(eval_app, name="eval")
 console = Console()

@@ -23,3 +23,15 @@ class InvalidDisposition(ClinchError):
 
 class NotAManager(ClinchError):
     """A manager's action asked of a rep who does not manage a team."""
+
+
+class InvalidWebhookUrl(ClinchError):
+    """A webhook URL that is not an absolute http(s) URL with a host."""
+
+
+class NotificationNotFound(ClinchError):
+    """No notification has this id."""
+
+
+class NotificationNotDead(ClinchError):
+    """Only a dead notification (one that ran out of retries) can be retried by hand."""
