@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/clinch bench retrieval
 	$(BIN)/clinch bench scoring
 	$(BIN)/clinch bench assistant
+	$(BIN)/clinch bench routing
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

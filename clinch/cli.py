@@ -270,14 +270,16 @@ def db_upgrade() -> None:
 
 @app.command()
 def bench(
-    name: Annotated[str, typer.Argument(help="retrieval, scoring or assistant")] = "retrieval",
+    name: Annotated[
+        str, typer.Argument(help="retrieval, scoring, assistant or routing")
+    ] = "retrieval",
     corpus: Annotated[Path | None, typer.Option(help="Corpus folder")] = None,
     big: Annotated[int, typer.Option(help="Points for the large-index run", min=1)] = 100_000,
     rows: Annotated[
         int, typer.Option(help="Scoring: simulated leads to train and batch-score", min=1000)
     ] = 1_000_000,
     events: Annotated[
-        int, typer.Option(help="Scoring: events timed until their score is stored", min=10)
+        int, typer.Option(help="Scoring, routing: events timed until score / webhook", min=10)
     ] = 200,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:

@@ -20,7 +20,7 @@ def default_corpus() -> Path:
     return Path(__file__).resolve().parents[3] / "shared" / "corpus" / "railway" / "content"
 
 
-BENCHMARKS = ("retrieval", "scoring", "assistant")
+BENCHMARKS = ("retrieval", "scoring", "assistant", "routing")
 
 
 def run_benchmark(
@@ -38,6 +38,10 @@ def run_benchmark(
         raise BenchmarkUnavailable(
             f"unknown benchmark {name!r}: available: {', '.join(BENCHMARKS)}"
         )
+    if name == "routing":
+        from clinch.bench.routing_bench import run_routing_bench
+
+        return run_routing_bench(events=events, console=console)
     if name == "scoring":
         from clinch.bench.scoring_bench import run_scoring_bench
 

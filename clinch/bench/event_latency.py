@@ -35,13 +35,15 @@ class EventLatency:
     missed: int
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """Return a free loopback port."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _prepare(home: Path, trained: TrainedModel) -> str:
+def prepare_home(home: Path, trained: TrainedModel) -> str:
+    """Promote the model in a fresh home, migrate its store and return a site key."""
     home.mkdir(parents=True, exist_ok=True)
     registry = ModelRegistry(home / "models" / "scoring")
     registry.promote(registry.register(trained, command="clinch bench scoring").name, force=True)
@@ -57,7 +59,8 @@ def _prepare(home: Path, trained: TrainedModel) -> str:
     return key.secret
 
 
-def _wait_healthy(client: httpx.Client, process: subprocess.Popen[bytes]) -> None:
+def wait_healthy(client: httpx.Client, process: subprocess.Popen[bytes]) -> None:
+    """Wait until the API answers /healthz, or fail if the process exits."""
     deadline = time.monotonic() + _START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -98,8 +101,8 @@ def _one(client: httpx.Client, db: sqlite3.Connection, key: str, n: int) -> tupl
 
 def measure_event_latency(*, home: Path, trained: TrainedModel, events: int) -> EventLatency:
     """Start `clinch up` in `home`, send events one at a time, time each until its score."""
-    key = _prepare(home, trained)
-    port = _free_port()
+    key = prepare_home(home, trained)
+    port = free_port()
     env = {**os.environ, "CLINCH_HOME": str(home), "CLINCH_API_PORT": str(port)}
     process = subprocess.Popen(
         [sys.executable, "-m", "clinch", "up", "--for", "900"],
@@ -112,7 +115,7 @@ def measure_event_latency(*, home: Path, trained: TrainedModel, events: int) -> 
     scored: list[float] = []
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            _wait_healthy(client, process)
+            wait_healthy(client, process)
             db = sqlite3.connect(home / "clinch.sqlite")
             try:
                 for n in range(-5, events):  # five warm-up events load the model in the worker
