@@ -3,35 +3,45 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 from celery.result import AsyncResult
+from sqlalchemy import select
 
 from clinch.celery_app import create_celery
+from clinch.routing_rules import install_rules
 from clinch.server import job_status
 from clinch.settings import Settings
 from clinch.wiring import open_clients, open_database
 from leads.db import unit_of_work
 from leads.event_rules import EventIn
 from leads.intake import ingest_events
+from leads.models import Notification, WebhookEndpoint
+from leads.reps import upsert_reps
+from leads.reps_file import parse_reps
 from leads.scores import latest_scores
 from leads.simulated_records import simulated_record
 from leads.simulator import simulate
 from retrieval.search import search
+from routing.webhooks import new_secret, verify
 from scoring.lead_dataset import observe_lead, table_from_rows
 from scoring.registry import ModelRegistry
 from scoring.training import TrainingConfig, train
 
+REPO = Path(__file__).resolve().parents[2]
 # Read at import: the clean_env fixture removes CLINCH_* variables while a test runs.
 REDIS_URL = os.environ.get("CLINCH_TEST_REDIS_URL")
 BROKER_URLS = {"redis": REDIS_URL, "rabbitmq": os.environ.get("CLINCH_TEST_AMQP_URL")}
@@ -322,3 +332,79 @@ def test_up_serves_then_stops_by_itself_leaving_no_processes(
     finally:
         if up.poll() is None:
             _kill_group(up)
+
+
+# --- routing: event → score → route → signed webhook, through a real worker -----------------
+
+_ALWAYS_ON_REPS = """
+reps:
+  - {name: Owl One, email: owl1@q.test, team: sales, segments: [mid-market, self-serve,
+     enterprise], timezone: UTC, working_days: [mon, tue, wed, thu, fri, sat, sun],
+     working_hours: "00:00-23:59"}
+"""
+
+
+class _Hooks(BaseHTTPRequestHandler):
+    """Keeps every post it receives on the server."""
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.server.posts.append((dict(self.headers), body))  # type: ignore[attr-defined]
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        del format, args
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_worker_routes_a_lead_who_asks_for_a_person_to_a_signed_webhook(
+    redis_settings: Settings, worker: tuple[subprocess.Popen[bytes], Path]
+) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hooks)
+    server.posts = []  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    home = redis_settings.resolved_home
+    install_rules(REPO / "demo" / "routing.yaml", target=redis_settings.routing_rules_path)
+    engine, sessions = open_database(redis_settings)
+    secret = new_secret()
+    now = datetime.now(UTC)
+    with unit_of_work(sessions) as session:
+        upsert_reps(session, reps=parse_reps(_ALWAYS_ON_REPS))
+        session.add(
+            WebhookEndpoint(
+                team="sales",
+                url=f"http://127.0.0.1:{server.server_address[1]}/hook",
+                secret=secret,
+                active=True,
+            )
+        )
+        asks = [
+            EventIn("r1", "form_submit", now, email="jo@buyer.io", properties={"country": "US"}),
+            EventIn("r2", "handoff_requested", now, email="jo@buyer.io"),
+        ]
+        ids = sorted(ingest_events(session, batch=asks, received_at=now).touched_lead_ids)
+    # As the API does after an event: no model is trained, yet the hard rule routes the lead.
+    create_celery(redis_settings).send_task("scoring.rescore_leads", args=[ids])
+    deadline = time.monotonic() + TASK_TIMEOUT_S
+    posts: list[tuple[dict[str, str], bytes]] = server.posts  # type: ignore[attr-defined]
+    while not posts and time.monotonic() < deadline and worker[0].poll() is None:
+        time.sleep(0.2)
+    server.shutdown()
+    assert posts, f"no webhook arrived:\n{_tail(worker[1])}"
+    headers, body = posts[0]
+    assert verify(secret, body, headers["X-Clinch-Signature"], now=datetime.now(UTC))
+    payload = json.loads(body)
+    assert (payload["event"], payload["lead"]["id"], payload["assignment"]["band"]) == (
+        "lead.assigned",
+        ids[0],
+        "hot",
+    )
+    assert payload["assignment"]["reasons"][0] == "asked to talk to a person"
+    time.sleep(1.0)  # the worker records the delivery just after the receiver answers
+    with sessions() as session:
+        states = {n.channel: n.status for n in session.scalars(select(Notification))}
+    engine.dispose()
+    assert states == {"webhook": "delivered", "email": "delivered"}
+    assert list((home / "outbox").glob("*.eml")), "the rep's email went to the outbox"
