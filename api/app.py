@@ -16,7 +16,9 @@ from api.routes import (
     checkout,
     events,
     health,
+    inbox,
     ingest,
+    reps,
     search,
     sessions,
     widget,
@@ -47,9 +49,21 @@ def create_app(open_resources: Callable[[], AppResources]) -> FastAPI:
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
-        allow_methods=["GET", "POST"],
+        allow_methods=["GET", "POST", "PUT"],
         allow_headers=["Authorization", "Content-Type", "X-API-Key"],
     )
-    for module in (health, sessions, search, ingest, events, chat, chat_handoffs, checkout, widget):
+    for module in (
+        health,
+        sessions,
+        search,
+        ingest,
+        events,
+        chat,
+        chat_handoffs,
+        checkout,
+        widget,
+        reps,
+        inbox,
+    ):
         app.include_router(module.router)
     return app

@@ -37,6 +37,13 @@ from leads.meetings import SlotTaken
 from leads.reps import RepNotFound
 from leads.reps_file import InvalidRepsFile
 from retrieval.errors import InvalidQuery, VectorStoreBusy, VectorStoreUnavailable
+from routing.errors import (
+    InvalidDisposition,
+    InvalidRules,
+    LeadNotAssigned,
+    NotAManager,
+    NotYourLead,
+)
 
 _log = logging.getLogger("clinch.api")
 
@@ -70,6 +77,11 @@ STATUS_BY_ERROR: tuple[tuple[type[ClinchError], int], ...] = (
     (SlotTaken, 409),
     (NotASlot, 422),
     (InvalidRepsFile, 422),
+    (NotYourLead, 403),
+    (NotAManager, 403),
+    (LeadNotAssigned, 409),
+    (InvalidDisposition, 422),
+    (InvalidRules, 422),
     (VectorStoreUnavailable, 503),
 )
 

@@ -13,6 +13,7 @@ from assistant.agent import AgentTools
 from retrieval.embedder import Embedder
 from retrieval.schemas import Visibility
 from retrieval.store import VectorStore
+from routing.service import LoadedRules
 
 JobState = Literal["queued", "running", "succeeded", "failed"]
 
@@ -46,4 +47,8 @@ class AppResources:
     public_url: str
     checkout_ttl_s: int
     rate_limits: RateLimits
+    # The routing rules in force (re-read when the file changes), and the delivery of the
+    # notices an action wrote: called only after the request's session has committed.
+    routing_rules: Callable[[], LoadedRules]
+    enqueue_notices: Callable[[list[int]], None]
     close: Callable[[], None]

@@ -16,6 +16,8 @@ from api.auth import create_key, verify_key
 from api.resources import AppResources, JobState, JobStatus
 from clinch.assistant_wiring import AgentToolbox, chat_rate_limits
 from clinch.celery_app import VECTORS_QUEUE, create_celery
+from clinch.routing_rules import RulesHolder
+from clinch.routing_tasks import DELIVER_TASK
 from clinch.settings import Settings
 from clinch.wiring import Clients, open_clients
 from ingestion.errors import IngestQueueUnavailable
@@ -131,6 +133,18 @@ def build_resources(settings: Settings) -> AppResources:
         except Exception:  # kombu raises many types for a broker that is down
             _log.exception("could not queue rescoring of %d leads", len(lead_ids))
 
+    def enqueue_notices(notification_ids: list[int]) -> None:
+        # Best effort, like rescoring: a notice whose task is lost stays pending in the
+        # notifications table, where the delivery sweep finds it. A broker that is down fails
+        # every send alike, so stop at the first failure rather than wait out each one.
+        for sent, notification_id in enumerate(notification_ids):
+            try:
+                celery.send_task(DELIVER_TASK, args=[notification_id])
+            except Exception:  # kombu raises many types for a broker that is down
+                left = len(notification_ids) - sent
+                _log.exception("could not queue delivery of %d notifications", left)
+                return
+
     def close() -> None:
         if worker is not None:
             worker.stop()
@@ -150,6 +164,8 @@ def build_resources(settings: Settings) -> AppResources:
         public_url=settings.resolved_public_url,
         checkout_ttl_s=settings.checkout_link_hours * 3600,
         rate_limits=chat_rate_limits(settings),
+        routing_rules=RulesHolder(settings.routing_rules_path).get,
+        enqueue_notices=enqueue_notices,
         close=close,
     )
 

@@ -23,6 +23,14 @@ V1_ROUTES = {
     ("get", "/v1/chat/handoffs"),
     ("get", "/v1/checkout/{token}"),
     ("get", "/v1/leads/{lead_id}"),
+    ("get", "/v1/reps/me/leads"),
+    ("post", "/v1/reps/me/leads/{lead_id}/accept"),
+    ("post", "/v1/reps/me/leads/{lead_id}/reassign"),
+    ("post", "/v1/reps/me/leads/{lead_id}/disposition"),
+    ("put", "/v1/reps/me/availability"),
+    ("get", "/v1/reps/me/queue"),
+    ("get", "/v1/reps/me/team"),
+    ("get", "/v1/leads/{lead_id}/routing"),
 }
 
 
