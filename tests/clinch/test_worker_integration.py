@@ -359,6 +359,8 @@ class _Hooks(BaseHTTPRequestHandler):
 
 @pytest.mark.integration
 @pytest.mark.slow
+# Redis only: RabbitMQ's transport is already proven by the ingest test, and each worker costs time.
+@pytest.mark.parametrize("broker_url", ["redis"], indirect=True)
 def test_worker_routes_a_lead_who_asks_for_a_person_to_a_signed_webhook(
     redis_settings: Settings, worker: tuple[subprocess.Popen[bytes], Path]
 ) -> None:
