@@ -22,6 +22,8 @@ class LeadFacts:
     score_reasons: tuple[str, ...] = ()
     asked_for_human: bool = False
     customer: bool = False
+    # The lead itself bought (not only someone at its account).
+    bought: bool = False
     account_owner_rep_id: int | None = None
 
 
@@ -110,13 +112,17 @@ def decide(facts: LeadFacts, rules: RoutingRules) -> RouteDecision:
     if spam is not None:
         return Disqualify(segment.name, facts.band, facts.probability, (spam,))
     hard = rules.hard_rules
-    if facts.customer and hard.existing_customer == "account_owner":
+    owned = facts.account_owner_rep_id is not None
+    if facts.customer and owned and hard.existing_customer == "account_owner":
         why = ["existing customer: goes to the account owner"]
-        if facts.account_owner_rep_id is None:
-            why = ["existing customer (the account has no owner yet)"]
         return _assign(facts, rules, segment, band=facts.band, why=why)
     if facts.asked_for_human and hard.asked_for_human == "hot":
         return _assign(facts, rules, segment, band="hot", why=["asked to talk to a person"])
+    if facts.bought:
+        # A buyer is not a prospect to sell to by score: onboarding, until they ask for a person.
+        onboarding = ("bought already: customer onboarding, not a sales lead",)
+        sequence = hard.customer_sequence
+        return EnrollNurture(segment.name, sequence, facts.band, facts.probability, onboarding)
     if facts.probability >= segment.assign_at:
         why = [f"score {facts.probability:.0%} ≥ {segment.assign_at:.0%} for {segment.name}"]
         return _assign(facts, rules, segment, band=facts.band, why=why)

@@ -58,6 +58,12 @@ def is_customer(session: Session, *, lead: Lead) -> bool:
     return session.scalar(query.limit(1)) is not None
 
 
+def bought(session: Session, *, lead_id: int) -> bool:
+    """Return whether the lead itself has bought."""
+    query = select(Event.id).where(Event.type == "purchase", Event.lead_id == lead_id)
+    return session.scalar(query.limit(1)) is not None
+
+
 def account_owner(session: Session, *, lead: Lead) -> int | None:
     """Return the rep owning the lead's account."""
     if lead.account_id is None:

@@ -55,6 +55,8 @@ class HardRules(_Strict):
 
     asked_for_human: Literal["hot", "off"] = "hot"
     existing_customer: Literal["account_owner", "off"] = "account_owner"
+    # The sequence a lead who bought enters (unless their account has an owner, or they ask).
+    customer_sequence: str = Field(default="customer-onboarding", min_length=1, max_length=100)
     # After a rep closes a lead (won, lost, nurture), new activity routes it to a rep again only
     # after this many days, unless the prospect asks for a person.
     cooldown_days: int = Field(default=14, ge=0, le=365)

@@ -65,6 +65,7 @@ def lead_facts(session: Session, *, lead: Lead) -> LeadFacts:
         ),
         asked_for_human=repo.asked_for_human_since(session, lead_id=lead.id, since=ended),
         customer=repo.is_customer(session, lead=lead),
+        bought=repo.bought(session, lead_id=lead.id),
         account_owner_rep_id=repo.account_owner(session, lead=lead),
     )
 

@@ -61,6 +61,18 @@ def test_hard_rules_win_over_the_score() -> None:
     assert isinstance(customer, AssignRep)
     assert customer.owner_rep_id == 7
     assert customer.reasons[0] == "existing customer: goes to the account owner"
+    # A customer whose account has no owner is scored like anyone; a buyer goes to onboarding.
+    unowned = decide(replace(LEAD, probability=0.01, band="cold", customer=True), RULES)
+    assert isinstance(unowned, EnrollNurture)
+    assert unowned.sequence == "smb-nurture"
+    buyer = decide(replace(LEAD, customer=True, bought=True), RULES)
+    assert isinstance(buyer, EnrollNurture)
+    assert (buyer.sequence, buyer.reasons) == (
+        "customer-onboarding",
+        ("bought already: customer onboarding, not a sales lead",),
+    )
+    asking_buyer = decide(replace(LEAD, customer=True, bought=True, asked_for_human=True), RULES)
+    assert isinstance(asking_buyer, AssignRep)
     rival = decide(replace(LEAD, email="x@eu.rival.test", asked_for_human=True), RULES)
     assert isinstance(rival, Disqualify)
     assert rival.reasons == ("works at a competitor (eu.rival.test)",)
