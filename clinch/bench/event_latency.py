@@ -9,6 +9,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,9 +101,9 @@ def _one(client: httpx.Client, db: sqlite3.Connection, key: str, n: int) -> tupl
     return (accepted - started) * 1000, (time.perf_counter() - started) * 1000
 
 
-def measure_event_latency(*, home: Path, trained: TrainedModel, events: int) -> EventLatency:
-    """Start `clinch up` in `home`, send events one at a time, time each until its score."""
-    key = prepare_home(home, trained)
+@contextmanager
+def running_up(home: Path) -> Iterator[tuple[httpx.Client, sqlite3.Connection]]:
+    """Run `clinch up` in `home` until the block ends; yield an API client and the store."""
     port = free_port()
     env = {**os.environ, "CLINCH_HOME": str(home), "CLINCH_API_PORT": str(port)}
     process = subprocess.Popen(
@@ -111,23 +113,30 @@ def measure_event_latency(*, home: Path, trained: TrainedModel, events: int) -> 
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    accept: list[float] = []
-    scored: list[float] = []
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             wait_healthy(client, process)
             db = sqlite3.connect(home / "clinch.sqlite")
             try:
-                for n in range(-5, events):  # five warm-up events load the model in the worker
-                    a, s = _one(client, db, key, n)
-                    if n >= 0:
-                        accept.append(a)
-                        scored.append(s)
-                    time.sleep(0.05)
+                yield client, db
             finally:
                 db.close()
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=60)
+
+
+def measure_event_latency(*, home: Path, trained: TrainedModel, events: int) -> EventLatency:
+    """Start `clinch up` in `home`, send events one at a time, time each until its score."""
+    key = prepare_home(home, trained)
+    accept: list[float] = []
+    scored: list[float] = []
+    with running_up(home) as (client, db):
+        for n in range(-5, events):  # five warm-up events load the model in the worker
+            a, s = _one(client, db, key, n)
+            if n >= 0:
+                accept.append(a)
+                scored.append(s)
+            time.sleep(0.05)
     kept = tuple(s for s in scored if s == s)
     return EventLatency(tuple(accept), kept, missed=len(scored) - len(kept))

@@ -8,11 +8,7 @@ scoring hop every lead event takes) and until the rep's signed webhook reaches a
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -27,7 +23,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from clinch.bench.event_latency import free_port, prepare_home, wait_healthy
+from clinch.bench.event_latency import prepare_home, running_up
 from clinch.bench.lead_matrix import lead_matrix
 from clinch.routing_rules import install_rules
 from leads.db import make_engine, make_session_factory
@@ -143,33 +139,17 @@ def _measure(home: Path, events: int) -> tuple[list[float], list[float], int]:
     server = receiver.serve()
     url = f"http://127.0.0.1:{server.server_address[1]}/hooks/clinch"
     key = _prepare(home, url, receiver.secret)
-    port = free_port()
-    env = {**os.environ, "CLINCH_HOME": str(home), "CLINCH_API_PORT": str(port)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "clinch", "up", "--for", "900"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     scored: list[float] = []
     notified: list[float] = []
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            wait_healthy(client, process)
-            db = sqlite3.connect(home / "clinch.sqlite")
-            try:
-                for n in range(-5, events):  # warm-up: the worker loads the model and rules
-                    s, w = _one(client, db, key, receiver, n)
-                    if n >= 0:
-                        scored.append(s)
-                        notified.append(w)
-                    time.sleep(0.05)
-            finally:
-                db.close()
+        with running_up(home) as (client, db):
+            for n in range(-5, events):  # warm-up: the worker loads the model and rules
+                s, w = _one(client, db, key, receiver, n)
+                if n >= 0:
+                    scored.append(s)
+                    notified.append(w)
+                time.sleep(0.05)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=60)
         server.shutdown()
     return scored, notified, receiver.bad_signatures
 
