@@ -18,7 +18,7 @@ from clinch.cli_models import models_app, score_command, train_command
 from clinch.cli_output import print_hits, print_ingest_summary, print_json
 from clinch.cli_reps import reps_app
 from clinch.cli_routing import routing_app
-from clinch.cli_simulate import simulate_command
+from clinch.cli_simulate import simulate_app
 from clinch.cli_webhooks import notifications_app, webhooks_app
 from clinch.remote import RemoteClinch
 from clinch.settings import get_settings
@@ -40,7 +40,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(keys_app, name="keys")
-app.command("simulate")(simulate_command)
+app.add_typer(simulate_app, name="simulate")
 app.command("train")(train_command)
 app.command("score")(score_command)
 app.add_typer(models_app, name="models")
