@@ -24,7 +24,6 @@ from leads.models import (
     QueuedLead,
     RoutingDecision,
     as_utc,
-    utcnow,
 )
 from leads.touches import first_touch, last_touch, record_touch
 
@@ -101,23 +100,26 @@ def create_lead(session: Session, *, email: str | None, seen_at: datetime) -> Le
     return lead
 
 
-def _settle_routing(session: Session, *, source: Lead, target: Lead) -> None:
-    """Leave the merged lead with at most one live assignment, or else one queue place."""
+def _settle_routing(session: Session, *, source: Lead, target: Lead, at: datetime) -> None:
+    """Leave the merged lead with at most one live assignment, or else one queue place.
 
-    def live(lead: Lead) -> int | None:
-        query = select(Assignment.id).where(
+    Of two live assignments the accepted one stays (the target's when both are alike); the other
+    closes with disposition `merged`, which is no rep's verdict on the lead.
+    """
+
+    def live(lead: Lead) -> Assignment | None:
+        query = select(Assignment).where(
             Assignment.lead_id == lead.id, Assignment.state.in_(LIVE_ASSIGNMENT_STATES)
         )
-        return session.scalar(query.limit(1))
+        return session.scalars(query.limit(1)).first()
 
     source_live, target_live = live(source), live(target)
     if source_live is not None and target_live is not None:
-        session.execute(
-            update(Assignment)
-            .where(Assignment.id == source_live)
-            .values(state="closed", disposition="merged", ended_at=utcnow()),
-            execution_options={"synchronize_session": False},
-        )
+        loser = source_live
+        if source_live.state == "accepted" and target_live.state == "offered":
+            loser = target_live
+        loser.state, loser.disposition, loser.ended_at = "closed", "merged", at
+        session.flush()
     with_rep = source_live is not None or target_live is not None
     queued_target = session.scalar(select(QueuedLead.id).where(QueuedLead.lead_id == target.id))
     if with_rep or queued_target is not None:
@@ -126,9 +128,11 @@ def _settle_routing(session: Session, *, source: Lead, target: Lead) -> None:
         session.execute(delete(QueuedLead).where(QueuedLead.lead_id == target.id))
 
 
-def merge_leads(session: Session, *, source: Lead, target: Lead, actor: str, via: str) -> None:
+def merge_leads(
+    session: Session, *, source: Lead, target: Lead, actor: str, via: str, at: datetime
+) -> None:
     """Move an anonymous lead's identities, events, consents, chats, meetings and routing."""
-    _settle_routing(session, source=source, target=target)
+    _settle_routing(session, source=source, target=target, at=at)
     for model in (
         LeadIdentity,
         Event,
@@ -165,6 +169,7 @@ def merge_leads(session: Session, *, source: Lead, target: Lead, actor: str, via
         subject_type="lead",
         subject_id=str(source.id),
         detail={"into": target.id, "via": via},
+        at=at,
     )
     session.flush()
     # The bulk updates bypassed the identity map: reload what they changed.
@@ -209,7 +214,9 @@ def resolve_lead(
         add_identity(session, lead=target, kind=EMAIL, value=email)
     merged: tuple[int, ...] = ()
     if by_anon is not None and by_anon.id != target.id and by_anon.email is None:
-        merge_leads(session, source=by_anon, target=target, actor=actor, via=ANONYMOUS_ID)
+        merge_leads(
+            session, source=by_anon, target=target, actor=actor, via=ANONYMOUS_ID, at=seen_at
+        )
         merged = (by_anon.id,)
     elif anonymous_id is not None and by_anon is None:
         add_identity(session, lead=target, kind=ANONYMOUS_ID, value=anonymous_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import delete, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from leads.models import (
@@ -33,9 +33,12 @@ def live_assignment(session: Session, *, lead_id: int) -> Assignment | None:
 
 def last_ended_at(session: Session, *, lead_id: int) -> datetime | None:
     """Return when the lead's latest closed assignment ended."""
+    # A merge's closing (disposition "merged") is no rep's verdict: it starts no cool-down.
     ended = session.scalar(
         select(func.max(Assignment.ended_at)).where(
-            Assignment.lead_id == lead_id, Assignment.state == "closed"
+            Assignment.lead_id == lead_id,
+            Assignment.state == "closed",
+            or_(Assignment.disposition.is_(None), Assignment.disposition != "merged"),
         )
     )
     return as_utc(ended) if ended is not None else None

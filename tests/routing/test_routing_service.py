@@ -14,8 +14,9 @@ from leads.db import unit_of_work
 from leads.errors import LeadNotFound
 from leads.event_rules import EventIn
 from leads.intake import ingest_events
-from leads.models import Account, Assignment, Lead, Notification, QueuedLead, Rep
+from leads.models import Account, Assignment, Lead, Notification, QueuedLead, Rep, as_utc
 from leads.reps import find_rep_by_email
+from routing import repository as repo
 from routing.errors import InvalidDisposition, LeadNotAssigned, NotYourLead
 from routing.rep_actions import Acting, accept, dispose, reassign, set_availability
 from routing.service import drain_queue, route_lead
@@ -311,3 +312,33 @@ def test_merging_two_routed_leads_leaves_one_live_assignment(session: Session) -
     rows = session.scalars(select(Assignment).order_by(Assignment.id)).all()
     assert {r.lead_id for r in rows} == {known}
     assert [(r.state, r.disposition) for r in rows] == [("offered", None), ("closed", "merged")]
+    assert rows[1].ended_at is not None
+    assert as_utc(rows[1].ended_at) == utc(0.1)  # the event's time, not the wall clock
+    # A merge's closing is no rep's verdict: the person may be routed again at once.
+    assert repo.last_ended_at(session, lead_id=known) is None
+
+
+def test_a_merge_keeps_the_accepted_assignment(session: Session) -> None:
+    known = make_lead(session, email="m@buyer.test", probability=0.9, country="DE")
+    route_lead(session, lead_id=known, rules=RULES, now=MONDAY)
+    visitor = (
+        ingest_events(
+            session,
+            batch=[EventIn("w1", "handoff_requested", MONDAY, anonymous_id="visitor-2")],
+            received_at=MONDAY,
+        )
+        .outcomes[0]
+        .lead_id
+    )
+    assert visitor is not None
+    held = route_lead(session, lead_id=visitor, rules=RULES, now=MONDAY)
+    assert held.rep_id is not None
+    accept(session, lead_id=visitor, who=Acting(held.rep_id, actor="rep"), now=MONDAY)
+    ingest_events(
+        session,
+        batch=[EventIn("w2", "identify", utc(0.1), email="m@buyer.test", anonymous_id="visitor-2")],
+        received_at=utc(0.1),
+    )
+    live = repo.live_assignment(session, lead_id=known)
+    assert live is not None
+    assert (live.id, live.state) == (held.assignment_id, "accepted")
