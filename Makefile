@@ -30,7 +30,7 @@ demo: $(STAMP)
 	$(BIN)/clinch ingest demo/internal --visibility internal
 	$(BIN)/clinch ingest demo/pricing.yaml --visibility public --base-url https://quillstack.example
 	# Simulated prospects (seeded; a second run adds nothing), a model trained on them, scores.
-	$(BIN)/clinch simulate --leads 1500
+	$(BIN)/clinch simulate --leads 1500 --live 12
 	$(BIN)/clinch train --if-missing
 	$(BIN)/clinch leads rescore
 	# Hot leads to reps on shift (the rest queue for the next shift), the others to nurture.

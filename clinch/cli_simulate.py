@@ -20,6 +20,7 @@ from leads.db import unit_of_work
 from leads.errors import ClinchError
 from leads.event_rules import EventIn
 from leads.intake import ingest_events
+from leads.live_prospects import live_prospects
 from leads.simulator import simulate
 
 BATCH = 500
@@ -50,6 +51,9 @@ def simulate_command(
     leads: Annotated[int, typer.Option(help="How many leads", min=1, max=5_000_000)] = 1000,
     seed: Annotated[int, typer.Option(help="Same seed, same funnel")] = 7,
     days: Annotated[int, typer.Option(help="Days of history, ending now", min=1, max=1800)] = 90,
+    live: Annotated[
+        int, typer.Option(help="Prospects active in the last hours (every other asks)", min=0)
+    ] = 0,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Simulate leads and their events and store them; running it again adds nothing."""
@@ -78,16 +82,18 @@ def simulate_command(
                 if len(pending) >= BATCH:
                     flush()
                 progress.advance(task)
+            for events in live_prospects(count=live, seed=seed, end=now):
+                pending.extend(events)
             if pending:
                 flush()
     finally:
         engine.dispose()
-    summary = {"leads": leads, "seed": seed, "buyers": buyers, "events": dict(counts)}
+    summary = {"leads": leads, "live": live, "seed": seed, "buyers": buyers, "events": dict(counts)}
     if as_json:
         print_json(console, summary)
     else:
         console.print(
-            f"{leads} leads ({buyers} bought); events: "
+            f"{leads} leads ({buyers} bought), {live} live prospects; events: "
             + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
         )
 

@@ -319,6 +319,13 @@ def test_simulate_fills_the_store_and_is_idempotent(runner: CliRunner, clinch_ho
 
     again = _run(runner, "simulate", "--leads", "40", "--seed", "3", "--json")
     assert json.loads(again.stdout)["events"] == {"duplicate": accepted}
+    # Live prospects come on top of the same funnel: only their events are new.
+    live = json.loads(
+        _run(runner, "simulate", "--leads", "40", "--seed", "3", "--live", "4", "--json").stdout
+    )
+    assert live["live"] == 4
+    assert live["events"]["duplicate"] == accepted
+    assert live["events"]["accepted"] >= 4 * 6
 
 
 def test_simulate_refuses_a_bad_count(runner: CliRunner, clinch_home: Path) -> None:
