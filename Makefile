@@ -42,7 +42,7 @@ run: demo
 # Integration tests run when CLINCH_TEST_REDIS_URL / CLINCH_TEST_POSTGRES_URL are set
 # (.ci/run sets them); otherwise they skip and say why.
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not slow and not integration"

@@ -40,7 +40,7 @@ def check_command(path: Annotated[Path, typer.Argument(help="A routing rules YAM
     except ClinchError as exc:
         raise _fail(exc) from None
     names = ", ".join(s.name for s in rules.segments)
-    console.print(f"{path}: valid; segments {names}")
+    console.print(f"{path}: valid; segments {names}", soft_wrap=True)
 
 
 @routing_app.command("load")
@@ -67,7 +67,7 @@ def load_command(
             )
     finally:
         engine.dispose()
-    console.print(f"{path}: in force as version {loaded.version}")
+    console.print(f"{path}: in force as version {loaded.version}", soft_wrap=True)
 
 
 @routing_app.command("show")

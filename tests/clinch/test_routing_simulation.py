@@ -82,8 +82,10 @@ def test_the_checks_catch_a_queue_that_is_never_drained() -> None:
 
 @pytest.mark.slow  # every tick runs the sweep and the drain
 def test_skipping_ticks_that_can_do_nothing_changes_no_figure() -> None:
-    quick = run_routing_simulation(leads=150, reps=3, days=1, seed=3)
-    full = run_routing_simulation(leads=150, reps=3, days=1, seed=3, skip_idle=False)
+    quick = run_routing_simulation(leads=150, reps=3, days=1, seed=3, beat_seconds=120)
+    full = run_routing_simulation(
+        leads=150, reps=3, days=1, seed=3, beat_seconds=120, skip_idle=False
+    )
     # The run has lapsed offers, leads that waited in the queue, and merged chat visitors.
     assert quick["sla_misses"] > 0
     assert quick["time_to_assign_s"]["p50"] > 0

@@ -259,6 +259,8 @@ def _promote_simulated_model(home: Path) -> str:
 
 @pytest.mark.integration
 @pytest.mark.slow
+# Redis only: RabbitMQ's transport is proven by the ingest test, and each worker costs a minute.
+@pytest.mark.parametrize("broker_url", ["redis"], indirect=True)
 def test_worker_process_rescores_touched_leads_and_passes_in_chunks(
     redis_settings: Settings, worker: tuple[subprocess.Popen[bytes], Path]
 ) -> None:
@@ -287,6 +289,8 @@ def test_worker_process_rescores_touched_leads_and_passes_in_chunks(
     engine.dispose()
     assert {s.model_version for s in scores.values()} == {version}
     assert all(s.events_seen == 1 for s in scores.values())
+    # The same worker routes what it scores: a prospect asking for a person reaches a webhook.
+    _routes_to_a_signed_webhook(redis_settings, worker)
 
 
 # --- clinch up ------------------------------------------------------------------------------
@@ -357,13 +361,10 @@ class _Hooks(BaseHTTPRequestHandler):
         del format, args
 
 
-@pytest.mark.integration
-@pytest.mark.slow
-# Redis only: RabbitMQ's transport is already proven by the ingest test, and each worker costs time.
-@pytest.mark.parametrize("broker_url", ["redis"], indirect=True)
-def test_worker_routes_a_lead_who_asks_for_a_person_to_a_signed_webhook(
+def _routes_to_a_signed_webhook(
     redis_settings: Settings, worker: tuple[subprocess.Popen[bytes], Path]
 ) -> None:
+    """A lead who asks for a person: rescored, routed and notified by the worker, signed."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Hooks)
     server.posts = []  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -384,10 +385,11 @@ def test_worker_routes_a_lead_who_asks_for_a_person_to_a_signed_webhook(
         )
         asks = [
             EventIn("r1", "form_submit", now, email="jo@buyer.io", properties={"country": "US"}),
-            EventIn("r2", "handoff_requested", now, email="jo@buyer.io"),
+            EventIn("r2", "pricing_view", now, email="jo@buyer.io"),
+            EventIn("r3", "handoff_requested", now, email="jo@buyer.io"),
         ]
         ids = sorted(ingest_events(session, batch=asks, received_at=now).touched_lead_ids)
-    # As the API does after an event: no model is trained, yet the hard rule routes the lead.
+    # As the API does after an event; the hard rule makes the lead hot whatever its score.
     create_celery(redis_settings).send_task("scoring.rescore_leads", args=[ids])
     deadline = time.monotonic() + TASK_TIMEOUT_S
     posts: list[tuple[dict[str, str], bytes]] = server.posts  # type: ignore[attr-defined]
