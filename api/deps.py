@@ -82,3 +82,7 @@ def require(*roles: Role, sessions: bool = False) -> Callable[[Principal], Princ
         return principal
 
     return check
+
+
+# People at the company who work leads: reps, and admins acting for one.
+StaffDep = Annotated[Principal, Depends(require("admin", "rep"))]

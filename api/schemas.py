@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,6 +14,11 @@ class ErrorBody(BaseModel):
 
     error: str
     detail: object
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """Return OpenAPI `responses` documenting these statuses with the error body."""
+    return {code: {"model": ErrorBody} for code in codes}
 
 
 class Health(BaseModel):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from api.auth import Forbidden, Principal, RepRequired
-from api.deps import ResourcesDep, SessionDep, require
+from api.deps import ResourcesDep, SessionDep, StaffDep
 from api.routes.chat import Chatter, check_session
-from api.schemas import ErrorBody
+from api.schemas import error_responses
 from api.schemas_chat import (
     HandoffOut,
     HoldOut,
@@ -25,10 +25,7 @@ from leads.conversations import open_handoffs
 from leads.models import as_utc, utcnow
 
 router = APIRouter(prefix="/v1/chat", tags=["chat"])
-Staff = Annotated[Principal, Depends(require("admin", "rep"))]
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (401, 403, 404, 409, 422)
-}
+_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 def _acting_rep(principal: Principal, rep_id: int | None) -> int:
@@ -60,7 +57,7 @@ def _hold_out(hold: Hold) -> HoldOut:
 )
 def list_handoffs(
     session: SessionDep,
-    _principal: Staff,
+    _principal: StaffDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[HandoffOut]:
     """List open "talk to a person" requests (the rep inbox of issue 5 will read these)."""
@@ -81,7 +78,7 @@ def list_handoffs(
     responses=_ERRORS,
 )
 def post_takeover(
-    session_id: str, session: SessionDep, principal: Staff, body: TakeoverIn | None = None
+    session_id: str, session: SessionDep, principal: StaffDep, body: TakeoverIn | None = None
 ) -> HoldOut:
     """Give the chat to the caller's rep; 409 if another rep holds it."""
     rep_id = _acting_rep(principal, body.rep_id if body else None)
@@ -99,7 +96,7 @@ def post_takeover(
     responses=_ERRORS,
 )
 def post_rep_message(
-    session_id: str, body: RepMessageIn, session: SessionDep, principal: Staff
+    session_id: str, body: RepMessageIn, session: SessionDep, principal: StaffDep
 ) -> TranscriptMessageOut:
     """Add the rep's message to the transcript; 409 unless this rep holds the chat."""
     rep_id = _acting_rep(principal, body.rep_id)
@@ -115,7 +112,7 @@ def post_rep_message(
     summary="Give the chat back to the assistant (the holding rep, or admin)",
     responses=_ERRORS,
 )
-def post_release(session_id: str, session: SessionDep, principal: Staff) -> HoldOut:
+def post_release(session_id: str, session: SessionDep, principal: StaffDep) -> HoldOut:
     """Release the chat; 409 if no rep holds it, or another rep does (an admin may release any)."""
     rep_id = _acting_rep(principal, None) if principal.role == "rep" else None
     hold = release(session, session_id=session_id, rep_id=rep_id, at=utcnow(), actor=principal.name)

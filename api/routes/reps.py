@@ -8,15 +8,14 @@ the session dependency commits before the response is sent, background tasks run
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends
+from fastapi import APIRouter, BackgroundTasks
 from sqlalchemy.orm import Session
 
 from api.auth import Forbidden, Principal
-from api.deps import ResourcesDep, SessionDep, require
+from api.deps import ResourcesDep, SessionDep, StaffDep
 from api.resources import AppResources
-from api.schemas import ErrorBody
+from api.schemas import error_responses
 from api.schemas_reps import (
     AvailabilityIn,
     AvailabilityOut,
@@ -38,10 +37,7 @@ from routing.service import Routed
 from routing.views import rep_leads, rep_queue, team_view
 
 router = APIRouter(prefix="/v1", tags=["reps"])
-Staff = Annotated[Principal, Depends(require("admin", "rep"))]
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (401, 403, 404, 409, 422)
-}
+_ERRORS = error_responses(401, 403, 404, 409, 422)
 _LINK = (
     "create a key that speaks for a rep with "
     "`clinch keys create --role rep --name NAME --rep EMAIL`"
@@ -86,7 +82,7 @@ def _state(session: Session, lead_id: int) -> LeadStateOut:
     summary="The caller's live leads, best score first, with SLA and chat (rep, admin)",
     responses=_ERRORS,
 )
-def get_my_leads(session: SessionDep, principal: Staff) -> MyLeadsOut:
+def get_my_leads(session: SessionDep, principal: StaffDep) -> MyLeadsOut:
     """List the leads offered to or accepted by the caller's rep."""
     rep = _my_rep(session, principal)
     now = utcnow()
@@ -100,7 +96,7 @@ def get_my_leads(session: SessionDep, principal: Staff) -> MyLeadsOut:
     summary="Accept an offered lead before its SLA lapses (rep, admin)",
     responses=_ERRORS,
 )
-def post_accept(lead_id: int, session: SessionDep, principal: Staff) -> LeadStateOut:
+def post_accept(lead_id: int, session: SessionDep, principal: StaffDep) -> LeadStateOut:
     """Accept the lead: 403 if it is someone else's, 409 if it is no longer with a rep."""
     who = _acting(session, principal)
     assignment = accept(session, lead_id=lead_id, who=who, now=utcnow())
@@ -118,7 +114,7 @@ def post_reassign(
     body: ReassignIn,
     resources: ResourcesDep,
     session: SessionDep,
-    principal: Staff,
+    principal: StaffDep,
     tasks: BackgroundTasks,
 ) -> LeadStateOut:
     """Re-assign the lead; it is queued when no matching rep can take it now."""
@@ -148,7 +144,7 @@ def post_disposition(
     body: DispositionIn,
     resources: ResourcesDep,
     session: SessionDep,
-    principal: Staff,
+    principal: StaffDep,
     tasks: BackgroundTasks,
 ) -> LeadStateOut:
     """Dispose of the lead; won, lost and nurture free the rep's capacity and drain the queue."""
@@ -176,7 +172,7 @@ def put_availability(
     body: AvailabilityIn,
     resources: ResourcesDep,
     session: SessionDep,
-    principal: Staff,
+    principal: StaffDep,
     tasks: BackgroundTasks,
 ) -> AvailabilityOut:
     """Set the caller's availability; return the queued leads it brought them."""
@@ -200,7 +196,7 @@ def put_availability(
     summary="Queued leads of the segments the caller sells to, oldest first (rep, admin)",
     responses=_ERRORS,
 )
-def get_my_queue(session: SessionDep, principal: Staff) -> list[QueuedLeadOut]:
+def get_my_queue(session: SessionDep, principal: StaffDep) -> list[QueuedLeadOut]:
     """List the leads waiting for a rep of the caller's segments, with why each waits."""
     rep = _my_rep(session, principal)
     return [QueuedLeadOut.model_validate(q) for q in rep_queue(session, rep_id=rep.id)]
@@ -212,7 +208,7 @@ def get_my_queue(session: SessionDep, principal: Staff) -> list[QueuedLeadOut]:
     summary="A manager's team: live leads with SLA status, the queue, recent misses (manager)",
     responses=_ERRORS,
 )
-def get_my_team(session: SessionDep, principal: Staff) -> TeamOut:
+def get_my_team(session: SessionDep, principal: StaffDep) -> TeamOut:
     """Show the caller's team; 403 unless the caller's rep is a manager."""
     manager = require_manager(session, rep_id=_my_rep(session, principal).id)
     return TeamOut.model_validate(team_view(session, manager=manager, now=utcnow()))
@@ -225,7 +221,9 @@ def get_my_team(session: SessionDep, principal: Staff) -> TeamOut:
     "(admin, the rep holding it, their manager)",
     responses=_ERRORS,
 )
-def get_routing_history(lead_id: int, session: SessionDep, principal: Staff) -> RoutingHistoryOut:
+def get_routing_history(
+    lead_id: int, session: SessionDep, principal: StaffDep
+) -> RoutingHistoryOut:
     """Return the lead's decisions, audited steps and assignments, oldest first."""
     who = _acting(session, principal)
     history = routing_history(session, lead_id=lead_id, who=who, now=utcnow())
