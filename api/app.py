@@ -18,6 +18,8 @@ from api.routes import (
     health,
     inbox,
     ingest,
+    nurture,
+    nurture_links,
     reps,
     search,
     sessions,
@@ -64,6 +66,8 @@ def create_app(open_resources: Callable[[], AppResources]) -> FastAPI:
         widget,
         reps,
         inbox,
+        nurture,
+        nurture_links,
     ):
         app.include_router(module.router)
     return app

@@ -23,6 +23,8 @@ from checkout.errors import (
     CheckoutLinkExpired,
     CheckoutLinkInvalid,
     InvalidCatalog,
+    PaymentEventInvalid,
+    PaymentSignatureInvalid,
     PlanNotFound,
     PriceNotListed,
 )
@@ -36,6 +38,18 @@ from leads.errors import ClinchError, ConversationNotFound, InvalidEvent, LeadNo
 from leads.meetings import SlotTaken
 from leads.reps import RepNotFound
 from leads.reps_file import InvalidRepsFile
+from nurture.errors import (
+    EnrollmentNotFound,
+    InvalidSequence,
+    InvalidTemplate,
+    NurtureLinkExpired,
+    NurtureLinkInvalid,
+    SendNotDead,
+    SendNotFound,
+    SequenceNotFound,
+    StepNotFound,
+    TemplateNotFound,
+)
 from retrieval.errors import InvalidQuery, VectorStoreBusy, VectorStoreUnavailable
 from routing.errors import (
     InvalidDisposition,
@@ -83,6 +97,18 @@ STATUS_BY_ERROR: tuple[tuple[type[ClinchError], int], ...] = (
     (InvalidDisposition, 422),
     (InvalidRules, 422),
     (VectorStoreUnavailable, 503),
+    (InvalidSequence, 422),
+    (InvalidTemplate, 422),
+    (SequenceNotFound, 404),
+    (TemplateNotFound, 404),
+    (StepNotFound, 404),
+    (EnrollmentNotFound, 404),
+    (SendNotFound, 404),
+    (SendNotDead, 409),
+    (NurtureLinkExpired, 410),
+    (NurtureLinkInvalid, 400),
+    (PaymentSignatureInvalid, 400),
+    (PaymentEventInvalid, 422),
 )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.rate_limits import RateLimits
 from assistant.agent import AgentTools
+from nurture.config import NurtureConfig
 from retrieval.embedder import Embedder
 from retrieval.schemas import Visibility
 from retrieval.store import VectorStore
@@ -51,4 +52,12 @@ class AppResources:
     # notices an action wrote: called only after the request's session has committed.
     routing_rules: Callable[[], LoadedRules]
     enqueue_notices: Callable[[list[int]], None]
+    # Nurture: its config, the delivery of sends a request wrote (after commit), and ending the
+    # enrollments of leads that bought, replied or unsubscribed (after commit).
+    nurture: NurtureConfig
+    enqueue_sends: Callable[[list[int]], None]
+    enqueue_nurture_exits: Callable[[list[int]], None]
+    # The payment provider's webhook secret, and how old a signature may be.
+    payment_webhook_secret: str
+    payment_tolerance_s: int
     close: Callable[[], None]

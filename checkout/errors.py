@@ -42,3 +42,11 @@ class CheckoutLinkInvalid(ClinchError):
 
 class CheckoutLinkExpired(ClinchError):
     """A checkout link is older than its lifetime."""
+
+
+class PaymentSignatureInvalid(ClinchError):
+    """A payment webhook whose signature is missing, malformed, wrong or too old."""
+
+
+class PaymentEventInvalid(ClinchError):
+    """A signed payment event that cannot be turned into a purchase (a field is missing)."""

@@ -24,6 +24,7 @@ def _tune_sqlite_transport() -> None:
 def create_celery(settings: Settings) -> Celery:
     """Create the Celery app for these settings and register Clinch's tasks."""
     from clinch.delivery import register_delivery_tasks
+    from clinch.nurture_tasks import RETRY_SENDS_TASK, TICK_TASK, register_nurture_tasks
     from clinch.routing_tasks import register_routing_tasks
     from clinch.scoring_tasks import register_scoring_tasks
     from clinch.tasks import register_tasks
@@ -63,6 +64,11 @@ def create_celery(settings: Settings) -> Celery:
                 "task": "routing.retry_notifications",
                 "schedule": timedelta(seconds=10),
             },
+            TICK_TASK: {
+                "task": TICK_TASK,
+                "schedule": timedelta(seconds=settings.nurture.tick_seconds),
+            },
+            RETRY_SENDS_TASK: {"task": RETRY_SENDS_TASK, "schedule": timedelta(seconds=30)},
         },
         beat_schedule_filename=str(settings.resolved_home / "celerybeat-schedule"),
     )
@@ -70,4 +76,5 @@ def create_celery(settings: Settings) -> Celery:
     register_scoring_tasks(app, settings)
     register_routing_tasks(app, settings)
     register_delivery_tasks(app, settings)
+    register_nurture_tasks(app, settings)
     return app

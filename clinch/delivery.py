@@ -186,13 +186,14 @@ class DeliveryClients:
             public_url=self.settings.resolved_public_url,
             at=at,
         )
-        if mail.smtp_url is None:
+        smtp_url = self.settings.resolved_smtp_url
+        if smtp_url is None:
             name = f"{sent.notification_id}-{sent.event}.eml"
             return write_outbox(message, self.settings.outbox_path, name=name)
         try:
-            server = parse_smtp_url(mail.smtp_url.get_secret_value())
+            server = parse_smtp_url(smtp_url)
         except ValueError as exc:
-            return f"CLINCH_MAIL__SMTP_URL: {exc}"
+            return f"CLINCH_SMTP_URL: {exc}"
         return send_smtp(message, server, timeout_s=mail.timeout_s)
 
     def close(self) -> None:

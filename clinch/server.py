@@ -16,6 +16,8 @@ from api.auth import create_key, verify_key
 from api.resources import AppResources, JobState, JobStatus
 from clinch.assistant_wiring import AgentToolbox, chat_rate_limits
 from clinch.celery_app import VECTORS_QUEUE, create_celery
+from clinch.nurture_config import nurture_config
+from clinch.nurture_tasks import EXIT_TASK, SEND_TASK
 from clinch.routing_rules import RulesHolder
 from clinch.routing_tasks import DELIVER_TASK
 from clinch.settings import Settings
@@ -145,6 +147,24 @@ def build_resources(settings: Settings) -> AppResources:
                 _log.exception("could not queue delivery of %d notifications", left)
                 return
 
+    def enqueue_sends(send_ids: list[int]) -> None:
+        # Best effort: a send whose task is lost stays pending, and the retry sweep finds it.
+        if not send_ids:
+            return
+        try:
+            celery.send_task(SEND_TASK, args=[send_ids])
+        except Exception:  # kombu raises many types for a broker that is down
+            _log.exception("could not queue %d nurture sends", len(send_ids))
+
+    def enqueue_nurture_exits(lead_ids: list[int]) -> None:
+        # Best effort: the tick checks exit conditions before every step it runs.
+        if not lead_ids:
+            return
+        try:
+            celery.send_task(EXIT_TASK, args=[lead_ids])
+        except Exception:  # kombu raises many types for a broker that is down
+            _log.exception("could not queue nurture exits of %d leads", len(lead_ids))
+
     def close() -> None:
         if worker is not None:
             worker.stop()
@@ -166,6 +186,11 @@ def build_resources(settings: Settings) -> AppResources:
         rate_limits=chat_rate_limits(settings),
         routing_rules=RulesHolder(settings.routing_rules_path).get,
         enqueue_notices=enqueue_notices,
+        nurture=nurture_config(settings),
+        enqueue_sends=enqueue_sends,
+        enqueue_nurture_exits=enqueue_nurture_exits,
+        payment_webhook_secret=settings.payment_webhook_secret(),
+        payment_tolerance_s=settings.checkout.webhook_tolerance_s,
         close=close,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -71,6 +72,34 @@ class MailSettings(BaseModel):
     timeout_s: float = Field(default=10.0, gt=0, le=120)
 
 
+class NurtureSettings(BaseModel):
+    """Nurture's clocks and limits: the due-step tick, the weekly cap, quiet hours, retries."""
+
+    tick_seconds: int = Field(default=15, ge=1, le=3600)
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+    # At most this many nurture emails per lead per rolling week, across every sequence.
+    max_emails_per_week: int = Field(default=3, ge=1, le=50)
+    # No email is sent between these times in the lead's own time zone.
+    quiet_start: str = Field(default="21:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    quiet_end: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    # The zone of a lead with neither a time zone nor a country.
+    default_timezone: str = "UTC"
+    # Waits between attempts at a send that failed (SMTP refused, timed out); then it is dead.
+    retry_seconds: list[int] = Field(default_factory=lambda: [60, 300, 1800, 7200, 21600])
+    send_lease_seconds: int = Field(default=120, ge=5, le=3600)
+    # How long unsubscribe and tracked links in a sent email keep working.
+    link_days: int = Field(default=365, ge=30, le=3650)
+
+
+class CheckoutSettings(BaseModel):
+    """The payment provider's webhook: its signing secret and how old a signature may be."""
+
+    # Stripe-compatible `whsec_…` secret; unset: derived from the installation's secret key
+    # (the demo's built-in payment step signs with the same one).
+    webhook_secret: SecretStr | None = None
+    webhook_tolerance_s: int = Field(default=300, ge=10, le=3600)
+
+
 class Settings(BaseSettings):
     """Clinch configuration, from `CLINCH_*` environment variables (nested with `__`)."""
 
@@ -97,6 +126,10 @@ class Settings(BaseSettings):
     assistant: AssistantSettings = AssistantSettings()
     routing: RoutingSettings = RoutingSettings()
     mail: MailSettings = MailSettings()
+    nurture: NurtureSettings = NurtureSettings()
+    checkout: CheckoutSettings = CheckoutSettings()
+    # CLINCH_SMTP_URL: the short name for CLINCH_MAIL__SMTP_URL (either one; this one wins).
+    smtp_url: SecretStr | None = None
     # Any LangChain chat model as "provider:model" (e.g. "openai:gpt-4o-mini", "ollama:llama3");
     # unset: the offline extractive answerer.
     # Where prospects reach this installation (links in chat and mail); default: the API address.
@@ -156,6 +189,19 @@ class Settings(BaseSettings):
     def outbox_path(self) -> Path:
         """Return the folder mail is written to when no SMTP server is configured."""
         return self.resolved_home / "outbox"
+
+    @property
+    def resolved_smtp_url(self) -> str | None:
+        """Return the SMTP server's URL (CLINCH_SMTP_URL or CLINCH_MAIL__SMTP_URL), or None."""
+        chosen = self.smtp_url or self.mail.smtp_url
+        return chosen.get_secret_value() if chosen is not None else None
+
+    def payment_webhook_secret(self) -> str:
+        """Return the payment webhook's signing secret (derived from the secret key if unset)."""
+        if self.checkout.webhook_secret is not None:
+            return self.checkout.webhook_secret.get_secret_value()
+        digest = hashlib.sha256(f"payments:{self.signing_key()}".encode()).hexdigest()
+        return f"whsec_{digest[:40]}"
 
     @property
     def max_file_bytes(self) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -65,6 +67,7 @@ TRAIT_LIMITS: Final = {
     "use_case": 10_000,
     "country": 64,
     "language": 16,
+    "timezone": 64,
 }
 
 
@@ -163,6 +166,16 @@ def _check_kind_specific(event: EventIn) -> None:
             value = event.properties.get(trait)
             if isinstance(value, str):
                 _check_text(trait, value, TRAIT_LIMITS[trait])
+        zone = event.properties.get("timezone")
+        if isinstance(zone, str) and zone not in _known_zones():
+            raise InvalidEvent(
+                "invalid_timezone", f"{zone[:64]!r} is not an IANA time zone such as Europe/Berlin"
+            )
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
 
 
 def check_event_id(event: EventIn) -> None:

@@ -41,6 +41,7 @@ LEAD_TRAITS: Final = (
     "use_case",
     "country",
     "language",
+    "timezone",
 )
 _MAX_MERGE_HOPS = 20
 

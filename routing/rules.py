@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from leads.config_problems import problems_of
 from routing.errors import InvalidRules
 
 MAX_FILE_BYTES = 256 * 1024
@@ -158,41 +158,6 @@ class RoutingRules(_Strict):
         return self.segments[-1]
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-
-
-def _hint(loc: tuple[int | str, ...], model: type[BaseModel]) -> str:
-    """Return ' (did you mean …?)' for a misspelt key, walking the model to the parent."""
-    target: Any = model
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        field = getattr(target, "model_fields", {}).get(part)
-        if field is None:
-            return ""
-        annotation = field.annotation
-        inner = getattr(annotation, "__args__", (annotation,))
-        target = next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)), None)
-        if target is None:
-            return ""
-    fields = list(getattr(target, "model_fields", {}))
-    close = difflib.get_close_matches(str(loc[-1]), fields, n=1)
-    return f" (did you mean `{close[0]}`?)" if close else f" (known: {', '.join(fields)})"
-
-
-def _problems(exc: ValidationError) -> list[str]:
-    found = []
-    for error in exc.errors():
-        loc = tuple(error["loc"])
-        where = _where(loc) or "(file)"
-        if error["type"] == "extra_forbidden":
-            found.append(f"{where}: unknown key{_hint(loc, RoutingRules)}")
-        else:
-            found.append(f"{where}: {str(error['msg']).removeprefix('Value error, ')}")
-    return found
-
-
 def parse_rules(text: str, *, source: str = "routing rules") -> RoutingRules:
     """Return the rules of a YAML document; raise InvalidRules listing every problem."""
     try:
@@ -204,7 +169,8 @@ def parse_rules(text: str, *, source: str = "routing rules") -> RoutingRules:
     try:
         return RoutingRules.model_validate(data)
     except ValidationError as exc:
-        raise InvalidRules(f"{source}: not loaded; " + "; ".join(_problems(exc))) from exc
+        problems = problems_of(exc, RoutingRules)
+        raise InvalidRules(f"{source}: not loaded; " + "; ".join(problems)) from exc
 
 
 def read_rules_text(path: Path) -> str:
