@@ -12,15 +12,18 @@ from sqlalchemy.orm import Session
 from leads import audit
 from leads.errors import InvalidEvent
 from leads.models import (
+    ACTIVE_ENROLLMENT,
     LIVE_ASSIGNMENT_STATES,
     Assignment,
     Consent,
     Conversation,
+    Enrollment,
     Event,
     Lead,
     LeadIdentity,
     Meeting,
     Notification,
+    NurtureSend,
     QueuedLead,
     RoutingDecision,
     as_utc,
@@ -129,11 +132,29 @@ def _settle_routing(session: Session, *, source: Lead, target: Lead, at: datetim
         session.execute(delete(QueuedLead).where(QueuedLead.lead_id == target.id))
 
 
+def _settle_nurture(session: Session, *, source: Lead, target: Lead, at: datetime) -> None:
+    """End the source's enrollment in a sequence the target is already active in."""
+    target_sequences = select(Enrollment.sequence_id).where(
+        Enrollment.lead_id == target.id, Enrollment.status == ACTIVE_ENROLLMENT
+    )
+    session.execute(
+        update(Enrollment)
+        .where(
+            Enrollment.lead_id == source.id,
+            Enrollment.status == ACTIVE_ENROLLMENT,
+            Enrollment.sequence_id.in_(target_sequences),
+        )
+        .values(status="exited", exit_reason="merged", finished_at=at, next_run_at=None),
+        execution_options={"synchronize_session": False},
+    )
+
+
 def merge_leads(
     session: Session, *, source: Lead, target: Lead, actor: str, via: str, at: datetime
 ) -> None:
-    """Move an anonymous lead's identities, events, consents, chats, meetings and routing."""
+    """Move an anonymous lead's identities, events, consents, chats, meetings, routing, nurture."""
     _settle_routing(session, source=source, target=target, at=at)
+    _settle_nurture(session, source=source, target=target, at=at)
     for model in (
         LeadIdentity,
         Event,
@@ -144,6 +165,8 @@ def merge_leads(
         QueuedLead,
         RoutingDecision,
         Notification,
+        Enrollment,
+        NurtureSend,
     ):
         session.execute(
             update(model).where(model.lead_id == source.id).values(lead_id=target.id),
