@@ -36,8 +36,9 @@ def shape_problems(sequence: Sequence, *, templates: Iterable[str] | None) -> li
     for index, step in enumerate(sequence.steps):
         for target in successors(step):
             if target not in ids:
+                where = f"steps[{index}] ({step.id})"
                 near = _near(target, ids)
-                problems.append(f"steps[{index}] ({step.id}): to unknown step {target!r}{near}")
+                problems.append(f"{where}: goes to unknown step {target!r}{near}")
     if templates is not None:
         known = sorted(set(templates))
         for index, step in enumerate(sequence.steps):
