@@ -1,24 +1,44 @@
-"""Which plan fits: needs read from a message, what a plan covers or falls short on, and why.
+"""Which plan fits, in words: needs read from a message, what a plan covers or falls short on.
 
-Pure functions over the catalog; prices and whole answers are written in `assistant.pricing`.
+The choice itself is pure catalog logic in `checkout.plan_fit`; prices and whole answers are
+written in `assistant.pricing`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
-from assistant.schemas import Needs
 from checkout.catalog import Catalog, Limit, Plan
-
-# Needs fields and the catalog limit each one is checked against.
-NEED_LIMITS: tuple[tuple[str, str], ...] = (
-    ("seats", "seats"),
-    ("storage_gb", "storage_gb"),
-    ("ai_queries_per_month", "ai_queries_per_month"),
+from checkout.plan_fit import (
+    NEED_LIMITS,
+    Needs,
+    Shortfall,
+    contact_sales_plan,
+    is_empty,
+    listed_plans,
+    matching_feature,
+    plan_features,
+    shortfalls,
 )
+
+__all__ = [
+    "NEED_LIMITS",
+    "Shortfall",
+    "contact_sales_plan",
+    "coverage_text",
+    "falls_short_text",
+    "is_empty",
+    "join_names",
+    "limit_value",
+    "listed_plans",
+    "matching_feature",
+    "needs_from_text",
+    "needs_words",
+    "plan_features",
+    "shortfalls",
+]
 _NUMBER = r"(\d[\d,]*(?:\.\d+)?)"
 _SEATS = (
     re.compile(
@@ -60,15 +80,6 @@ _FEATURE_TERMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("invoice", r"\binvoic(?:e|ed|ing)\b"),
     )
 )
-_EVERYTHING_IN = re.compile(r"^everything in (?:the )?(.+?)(?: plan)?$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Shortfall:
-    """A need a plan does not cover: the limit it exceeds, or a feature the plan lacks."""
-
-    limit: Limit | None = None
-    feature: str | None = None
 
 
 def needs_from_text(text: str) -> Needs:
@@ -87,58 +98,6 @@ def needs_from_text(text: str) -> Needs:
     )
     features = tuple(term for term, pattern in _FEATURE_TERMS if pattern.search(lowered))
     return Needs(seats=seats, storage_gb=storage, ai_queries_per_month=queries, features=features)
-
-
-def is_empty(needs: Needs) -> bool:
-    """Return whether no need is stated."""
-    numbers = (needs.seats, needs.storage_gb, needs.ai_queries_per_month)
-    return all(value is None for value in numbers) and not needs.features
-
-
-def listed_plans(catalog: Catalog) -> list[Plan]:
-    """Return the plans with a list price, cheapest first (catalog order breaks ties)."""
-    priced = [plan for plan in catalog.plans if plan.price is not None and not plan.contact_sales]
-    return sorted(priced, key=lambda plan: _price_key(plan))
-
-
-def contact_sales_plan(catalog: Catalog) -> Plan | None:
-    """Return the first plan sold through the sales team, if any."""
-    return next((plan for plan in catalog.plans if plan.contact_sales), None)
-
-
-def shortfalls(catalog: Catalog, plan: Plan, needs: Needs) -> list[Shortfall]:
-    """Return what the plan does not cover; a limit the plan does not state does not bind."""
-    limits = {limit.key: limit for limit in plan.limits}
-    missing: list[Shortfall] = []
-    for field_name, key in NEED_LIMITS:
-        wanted: int | None = getattr(needs, field_name)
-        limit = limits.get(key)
-        value = None if limit is None else limit.value
-        if wanted is not None and value is not None and wanted > value:
-            missing.append(Shortfall(limit=limit))
-    features = plan_features(catalog, plan)
-    for term in needs.features:
-        if matching_feature(term, features) is None:
-            missing.append(Shortfall(feature=term))
-    return missing
-
-
-def plan_features(catalog: Catalog, plan: Plan) -> tuple[str, ...]:
-    """Return a plan's features with those of any plan it has "Everything in"."""
-    seen: set[str] = set()
-    found: list[str] = []
-    current: Plan | None = plan
-    while current is not None and current.id not in seen:
-        seen.add(current.id)
-        found.extend(current.features)
-        current = _included_plan(catalog, current)
-    return tuple(found)
-
-
-def matching_feature(term: str, features: Sequence[str]) -> str | None:
-    """Return the first feature naming the term as a whole word, case-insensitively."""
-    pattern = re.compile(rf"(?<!\w){re.escape(term.strip())}(?!\w)", re.IGNORECASE)
-    return next((feature for feature in features if pattern.search(feature)), None)
 
 
 def coverage_text(catalog: Catalog, plan: Plan, needs: Needs) -> str:
@@ -199,23 +158,6 @@ def join_names(names: Sequence[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def _included_plan(catalog: Catalog, plan: Plan) -> Plan | None:
-    for feature in plan.features:
-        match = _EVERYTHING_IN.match(feature.strip())
-        if match is None:
-            continue
-        name = match.group(1).lower()
-        for other in catalog.plans:
-            if name in (other.name.lower(), other.id.lower()):
-                return other
-    return None
-
-
-def _price_key(plan: Plan) -> tuple[Decimal, Decimal]:
-    assert plan.price is not None
-    return plan.price.monthly, plan.price.annual
 
 
 def _largest(values: Iterable[int]) -> int | None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+# What a prospect said they need, for "which plan fits" (the fit itself is checkout logic).
+from checkout.plan_fit import Needs as Needs
+
 Intent = Literal[
     "question",
     "pricing",
@@ -44,16 +47,6 @@ class PricingAnswer:
     text: str
     plan_ids: tuple[str, ...]
     facts: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Needs:
-    """What a prospect said they need, for "which plan fits"."""
-
-    seats: int | None = None
-    storage_gb: int | None = None
-    ai_queries_per_month: int | None = None
-    features: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
