@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from routing.webhooks import DELIVERY_HEADER, EVENT_HEADER
 
 OFFER_EVENTS = ("lead.assigned", "lead.reassigned")
+PURCHASE_EVENT = "lead.purchased"
 
 
 @lru_cache(maxsize=1)
@@ -52,6 +53,9 @@ def subject_of(event: str, payload: Mapping[str, Any]) -> str:
         verb = "re-assigned to you" if event == "lead.reassigned" else "for you"
         due = _due(payload)
         return f"{band} lead {verb}: {who}" + (f" — accept by {due}" if due else "")
+    if event == PURCHASE_EVENT:
+        total = (payload.get("purchase") or {}).get("total", "")
+        return f"Your lead bought: {who}" + (f" — {total}" if total else "")
     if event == "lead.sla_escalated":
         return f"SLA missed on a {band.lower()} lead: no rep accepted {who} in time"
     return f"Unroutable {band.lower()} lead: no rep can take {who}"
@@ -95,11 +99,27 @@ def body_of(event: str, payload: Mapping[str, Any], *, public_url: str) -> str:
             "routing_reasons": list(assignment.get("reasons") or []),
         }
         return _templates().get_template("offer.txt.j2").render(context)
+    if event == PURCHASE_EVENT:
+        return _purchase_body(context, payload)
     context |= {
         "manager_name": (payload.get("manager") or {}).get("name") or "there",
         "reasons": list(payload.get("reasons") or []),
     }
     return _templates().get_template("manager_alert.txt.j2").render(context)
+
+
+def _purchase_body(context: dict[str, Any], payload: Mapping[str, Any]) -> str:
+    purchase = payload.get("purchase") or {}
+    context |= {
+        "rep_name": (payload.get("rep") or {}).get("name") or "there",
+        "plan": purchase.get("plan_name") or purchase.get("plan_id") or "a plan",
+        "period": purchase.get("period") or "",
+        "quantity": int(purchase.get("quantity") or 1),
+        "total": purchase.get("total") or "",
+        "source": purchase.get("price_source") or "",
+        "reference": purchase.get("session_id") or purchase.get("id") or "",
+    }
+    return _templates().get_template("purchase.txt.j2").render(context)
 
 
 def _domain(sender: str) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from leads.conversations import transcript
 from leads.models import (
+    Account,
     Assignment,
     Conversation,
     Lead,
@@ -28,6 +29,8 @@ from leads.profiles import latest_score
 # Turns of the prospect's latest chat carried in a notice: the gist, not the whole thread.
 EXCERPT_TURNS = 6
 EXCERPT_CHARS = 500
+# A lead's purchase, told to the rep who owns it.
+PURCHASED = "lead.purchased"
 
 
 def _excerpt(session: Session, *, lead_id: int) -> list[dict[str, str]]:
@@ -231,4 +234,76 @@ def notify_managers(
                 now=now,
             )
         )
+    return [i for i in ids if i is not None]
+
+
+def _owning_rep(session: Session, *, lead: Lead) -> Rep | None:
+    """Return the account's owner, else the rep who last accepted the lead (active reps only)."""
+    candidates: list[int] = []
+    if lead.account_id is not None:
+        account = session.get(Account, lead.account_id)
+        if account is not None and account.owner_rep_id is not None:
+            candidates.append(account.owner_rep_id)
+    accepted = session.scalar(
+        select(Assignment.rep_id)
+        .where(Assignment.lead_id == lead.id, Assignment.accepted_at.is_not(None))
+        .order_by(Assignment.accepted_at.desc(), Assignment.id.desc())
+        .limit(1)
+    )
+    if accepted is not None:
+        candidates.append(accepted)
+    for rep_id in candidates:
+        rep = session.get(Rep, rep_id)
+        if rep is not None and rep.active:
+            return rep
+    return None
+
+
+def purchase_notices(
+    session: Session,
+    *,
+    lead_id: int,
+    purchase_id: str,
+    purchase: dict[str, Any],
+    now: datetime,
+) -> list[int]:
+    """Tell the rep who owns a lead that it bought (email and webhooks); return the notice ids."""
+    lead = session.get(Lead, lead_id)
+    rep = _owning_rep(session, lead=lead) if lead is not None else None
+    if lead is None or rep is None:
+        return []
+    event = PURCHASED
+    payload = {
+        "event": event,
+        **_lead_part(session, lead),
+        "purchase": {"id": purchase_id, **purchase},
+        "rep": _rep_part(rep),
+        "at": now.isoformat(),
+    }
+    ids = [
+        _add(
+            session,
+            key=f"{event}:l{lead_id}:{purchase_id}:webhook:{endpoint.id}",
+            event=event,
+            channel="webhook",
+            target=endpoint.url,
+            lead_id=lead_id,
+            endpoint_id=endpoint.id,
+            payload=payload,
+            now=now,
+        )
+        for endpoint in _endpoints(session, rep=rep)
+    ]
+    ids.append(
+        _add(
+            session,
+            key=f"{event}:l{lead_id}:{purchase_id}:email:{rep.email}",
+            event=event,
+            channel="email",
+            target=rep.email,
+            lead_id=lead_id,
+            payload=payload,
+            now=now,
+        )
+    )
     return [i for i in ids if i is not None]
