@@ -14,6 +14,7 @@ from celery import Celery
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from clinch.nurture_tasks import ENROLL_TASK, EXIT_TASK
 from clinch.routing_rules import RulesHolder
 from clinch.settings import Settings
 from clinch.wiring import open_database
@@ -44,6 +45,13 @@ class RoutingClients:
 def notice_ids(routed: Iterable[Routed]) -> list[int]:
     """Return the notices a batch of routing outcomes wrote."""
     return [n for r in routed for n in r.notices]
+
+
+def nurture_handoffs(routed: Iterable[Routed]) -> tuple[list[int], list[int]]:
+    """Return the leads to enroll (routed to nurture) and those whose enrollments may end."""
+    enroll = sorted({r.lead_id for r in routed if r.action == "nurture"})
+    handed = sorted({r.lead_id for r in routed if r.action in ("assigned", "queued")})
+    return enroll, handed
 
 
 def route_now(
@@ -84,6 +92,11 @@ def register_routing_tasks(app: Celery, settings: Settings) -> None:
         """Route leads whose score just changed: idempotent (a routed lead stays put)."""
         routed = route_now(clients.sessions(), clients.rules, [int(i) for i in lead_ids])
         deliver(notice_ids(routed))
+        enroll, handed = nurture_handoffs(routed)
+        if enroll:
+            app.send_task(ENROLL_TASK, args=[enroll])
+        if handed:
+            app.send_task(EXIT_TASK, args=[handed])  # a rep has them now: nurture lets go
         counts: dict[str, int] = {}
         for outcome in routed:
             counts[outcome.action] = counts.get(outcome.action, 0) + 1

@@ -24,6 +24,7 @@ from leads.intake import EventOutcome, ingest_events
 from leads.lead_list import LIST_MAX, list_scored_leads, score_summary
 from leads.models import utcnow
 from leads.profiles import get_lead_view
+from nurture.exits import EXIT_EVENT_TYPES
 
 router = APIRouter(prefix="/v1", tags=["events"])
 Sender = Annotated[Principal, Depends(require("site", "admin"))]
@@ -72,6 +73,14 @@ def post_events(
     session.commit()
     if intake.touched_lead_ids:
         resources.enqueue_rescore(sorted(intake.touched_lead_ids))
+    # A purchase, reply or unsubscribe ends nurture enrollments now, not at their next step.
+    exits = {
+        o.lead_id
+        for e, o in zip(batch, intake.outcomes, strict=True)
+        if o.status == "accepted" and o.lead_id is not None and e.type in EXIT_EVENT_TYPES
+    }
+    if exits:
+        resources.enqueue_nurture_exits(sorted(exits))
     outcomes = iter(intake.outcomes)
     results = [p if isinstance(p, EventResult) else _result(next(outcomes)) for p in parsed]
     return EventBatchResponse(
