@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import count
 
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from checkout.catalog import BillingPeriod, Catalog
@@ -104,6 +106,18 @@ def link(
 ) -> str:
     """Return a signed checkout link token for a plan of the tests' catalog."""
     return sign_checkout(key, catalog(), plan_id=plan_id, period=period, lead_id=lead_id)
+
+
+def aged_link(token: str, *, key: str, age_s: int) -> str:
+    """Return the same link as if it had been signed `age_s` seconds ago."""
+
+    class _Earlier(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - age_s
+
+    salt = "clinch-checkout"  # checkout/links.py's salt: the link must verify as one of ours
+    body = URLSafeTimedSerializer(key, salt=salt).loads(token)
+    return URLSafeTimedSerializer(key, salt=salt, signer=_Earlier).dumps(body)
 
 
 def payment_body(
