@@ -26,6 +26,13 @@ POWER = 0.8
 MIN_ENROLLED = 100
 MIN_EXPECTED = 5
 _Z95 = float(stats.norm.ppf(0.975))
+VERDICT_RULE = (
+    f"A winner is named on conversions only when every arm has at least {MIN_ENROLLED} leads and "
+    f"{MIN_EXPECTED} conversions expected at the pooled rate, and the test (a two-proportion "
+    f"z-test for two arms, chi-square for more, where the leader must also beat the runner-up "
+    f"at {ALPHA:g} / (arms - 1)) gives p < {ALPHA:g}. Until then: not yet, with about how many "
+    f"more leads per arm would show the observed gap with {POWER:.0%} power."
+)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from itertools import count
 
 from sqlalchemy.orm import Session
 
+from leads.event_rules import EventIn
+from leads.intake import ingest_events
 from leads.models import Enrollment, Lead, NurtureSend, NurtureStepLog, NurtureTemplate
 from nurture import sequences
 from nurture.sequence_file import parse_sequence
@@ -28,6 +30,7 @@ steps:
   - {id: done, exit: completed}
 """
 _leads = count(1)
+_events = count(1)
 
 
 def add_templates(session: Session, names: tuple[str, ...] = TEMPLATES) -> None:
@@ -59,6 +62,41 @@ def make_lead(session: Session, *, email: str | None = None, name: str = "Dana D
     session.add(lead)
     session.flush()
     return lead.id
+
+
+def prospect(
+    session: Session,
+    *,
+    email: str,
+    name: str = "Dana Doe",
+    company: str = "Acme",
+    timezone: str = "Europe/Berlin",
+    team_size: str = "11-50",
+    consent: bool | None = True,
+    events: tuple[str, ...] = (),
+    at: datetime = AT,
+) -> int:
+    """Create a lead through the real intake (traits, consent, events); return its id."""
+    traits = {"name": name, "company": company, "timezone": timezone, "team_size": team_size}
+    batch = [_event("form_submit", email, at - timedelta(hours=1), traits)]
+    if consent is not None:
+        kind = "consent_given" if consent else "consent_withdrawn"
+        batch.append(_event(kind, email, at - timedelta(minutes=50), {"purpose": "marketing"}))
+    batch.extend(_event(kind, email, at - timedelta(minutes=40), {}) for kind in events)
+    result = ingest_events(session, batch=batch, received_at=at)
+    lead_id = result.outcomes[0].lead_id
+    assert lead_id is not None
+    return lead_id
+
+
+def _event(kind: str, email: str, at: datetime, properties: dict[str, str]) -> EventIn:
+    return EventIn(
+        event_id=f"stats-{next(_events)}",
+        type=kind,
+        occurred_at=at,
+        email=email,
+        properties=properties,
+    )
 
 
 def enroll(
