@@ -24,6 +24,7 @@ def _tune_sqlite_transport() -> None:
 def create_celery(settings: Settings) -> Celery:
     """Create the Celery app for these settings and register Clinch's tasks."""
     from clinch.delivery import register_delivery_tasks
+    from clinch.nurture_delivery import register_nurture_delivery_tasks
     from clinch.nurture_tasks import RETRY_SENDS_TASK, TICK_TASK, register_nurture_tasks
     from clinch.routing_tasks import register_routing_tasks
     from clinch.scoring_tasks import register_scoring_tasks
@@ -77,4 +78,5 @@ def create_celery(settings: Settings) -> Celery:
     register_routing_tasks(app, settings)
     register_delivery_tasks(app, settings)
     register_nurture_tasks(app, settings)
+    register_nurture_delivery_tasks(app, settings)
     return app
