@@ -209,8 +209,10 @@ def payment_webhook(
 def _open_link(resources: AppResources, token: str) -> CheckoutOffer | HTMLResponse:
     try:
         return read_checkout(resources.signing_key, token, max_age_s=resources.checkout_ttl_s)
-    except CheckoutLinkExpired as exc:
-        return problem_page("This checkout link has expired", str(exc), status=410)
+    except CheckoutLinkExpired:
+        hours = resources.checkout_ttl_s // 3600
+        why = f"a checkout link holds its price for {hours} hours, and this one is older"
+        return problem_page("This checkout link has expired", why, status=410)
     except CheckoutLinkInvalid as exc:
         return problem_page("This checkout link does not work", str(exc), status=400)
 

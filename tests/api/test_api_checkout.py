@@ -193,6 +193,7 @@ def test_an_expired_or_altered_link_gets_a_clear_page(
         response = client.request("GET" if path.endswith(old) else "POST", path)
         assert response.status_code == 410, response.text
         assert "This checkout link has expired" in response.text
+        assert "holds its price for 72 hours, and this one is older." in response.text
         assert "Ask the assistant or your rep for a new checkout link" in response.text
     altered = client.get(f"/checkout/{token[:-2]}xx")
     assert altered.status_code == 400
