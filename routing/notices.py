@@ -272,38 +272,27 @@ def purchase_notices(
     rep = _owning_rep(session, lead=lead) if lead is not None else None
     if lead is None or rep is None:
         return []
-    event = PURCHASED
     payload = {
-        "event": event,
+        "event": PURCHASED,
         **_lead_part(session, lead),
         "purchase": {"id": purchase_id, **purchase},
         "rep": _rep_part(rep),
         "at": now.isoformat(),
     }
+    hooks = [("webhook", e.url, e.id, f"webhook:{e.id}") for e in _endpoints(session, rep=rep)]
+    targets = [*hooks, ("email", rep.email, None, f"email:{rep.email}")]
     ids = [
         _add(
             session,
-            key=f"{event}:l{lead_id}:{purchase_id}:webhook:{endpoint.id}",
-            event=event,
-            channel="webhook",
-            target=endpoint.url,
+            key=f"{PURCHASED}:l{lead_id}:{purchase_id}:{suffix}",
+            event=PURCHASED,
+            channel=channel,
+            target=target,
             lead_id=lead_id,
-            endpoint_id=endpoint.id,
+            endpoint_id=endpoint_id,
             payload=payload,
             now=now,
         )
-        for endpoint in _endpoints(session, rep=rep)
+        for channel, target, endpoint_id, suffix in targets
     ]
-    ids.append(
-        _add(
-            session,
-            key=f"{event}:l{lead_id}:{purchase_id}:email:{rep.email}",
-            event=event,
-            channel="email",
-            target=rep.email,
-            lead_id=lead_id,
-            payload=payload,
-            now=now,
-        )
-    )
     return [i for i in ids if i is not None]
