@@ -134,9 +134,10 @@ def send_via_smtp(message: EmailMessage, server: SmtpServer, *, timeout_s: float
     except smtplib.SMTPResponseException as exc:
         said = f"{exc.smtp_code} {_server_text(exc.smtp_error)}"
         return Outcome(error=f"SMTP {said} from {server.where}")
-    except TimeoutError:
-        return Outcome(error=f"timed out after {timeout_s} s talking to {server.where}")
     except (smtplib.SMTPException, OSError) as exc:
+        # smtplib reports a read that timed out as a disconnection caused by the timeout.
+        if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
+            return Outcome(error=f"timed out after {timeout_s} s talking to {server.where}")
         return Outcome(error=f"cannot send mail via {server.where}: {exc}")
     return Outcome()
 
