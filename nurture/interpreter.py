@@ -13,6 +13,7 @@ at most once, so (enrollment, step, visit) keys one send, and running the same p
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ __all__ = [
 ]
 
 MAX_STEPS_PER_RUN = 50
+_describe_wait = functools.lru_cache(maxsize=1024)(describe_wait)
 ACTIVE, COMPLETED, CONVERTED, EXITED = "active", "completed", "converted", "exited"
 
 
@@ -276,7 +278,7 @@ def _handle(run: _Run, step: Step, *, arriving: bool, config: NurtureConfig) -> 
         if not arriving:
             return _Move(step.next)  # resumed at a wait: the wait is over
         until = _wait_until(run, step)
-        run.note("entered", f"wait {describe_wait(step)}: until {until:%Y-%m-%d %H:%M} UTC")
+        run.note("entered", f"wait {_describe_wait(step)}: until {until.isoformat()[:16]} UTC")
         return _Wait(until)
     if isinstance(step, BranchStep):
         return _branch(run, step)

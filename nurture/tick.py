@@ -19,6 +19,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from leads.models import (
+    Base,
     Enrollment,
     NurtureSend,
     NurtureSequenceVersion,
@@ -239,12 +240,15 @@ def _failed(enrollment: Claimed, problem: str, *, now: datetime, out: _Writes) -
 
 
 def _write(session: Session, writes: _Writes) -> tuple[int, ...]:
+    # Core inserts on the tables: one multi-row INSERT per few hundred rows (the ORM's bulk path
+    # sends one statement per row when it has to return the new ids).
     send_ids: tuple[int, ...] = ()
     if writes.sends:
-        inserted = session.execute(insert(NurtureSend).returning(NurtureSend.id), writes.sends)
+        sends = Base.metadata.tables[NurtureSend.__tablename__]
+        inserted = session.execute(insert(sends).returning(sends.c.id), writes.sends)
         send_ids = tuple(sorted(inserted.scalars()))
     if writes.logs:
-        session.execute(insert(NurtureStepLog), writes.logs)
+        session.execute(insert(Base.metadata.tables[NurtureStepLog.__tablename__]), writes.logs)
     if writes.advances:
         session.execute(update(Enrollment), writes.advances)
     return send_ids
