@@ -180,6 +180,9 @@ def test_the_checkout_page_shows_the_offer(client: TestClient, resources: AppRes
     with unit_of_work(resources.sessions) as session:
         query = select(Event).where(Event.lead_id == lead_id, Event.type == "checkout_started")
         assert len(list(session.scalars(query))) == 1
+    offered = client.get(f"/v1/checkout/{token}")  # the same link as JSON, for scripts
+    assert offered.status_code == 200
+    assert (offered.json()["unit_price"], offered.json()["lead_id"]) == ("85", lead_id)
     assert client.get("/checkout.css").status_code == 200
     assert client.get("/checkout.js").headers["content-type"].startswith("text/javascript")
 
