@@ -102,6 +102,15 @@ def read_click(secret: str, token: str, *, max_age_s: int) -> Click:
     return Click(send_id=int(body["s"]), url=url)
 
 
+def expired_click_target(secret: str, token: str) -> str | None:
+    """Return where an expired (but genuine) click token led, to show as a plain link."""
+    try:
+        body = _serializer(secret, "click").loads(token)  # checks the signature, not the age
+        return check_target(body.get("u")) if isinstance(body, dict) else None
+    except (BadSignature, NurtureLinkInvalid):
+        return None
+
+
 def read_open(secret: str, token: str, *, max_age_s: int) -> int:
     """Return the send id of a valid, unexpired open token."""
     return int(_load(secret, "open", token, max_age_s=max_age_s)["s"])
