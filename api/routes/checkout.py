@@ -177,7 +177,14 @@ def get_checkout_offer(token: str, resources: ResourcesDep) -> CheckoutOfferOut:
     "/v1/checkout/webhook",
     response_model=PaymentWebhookOut,
     summary="The payment provider's webhook (public; Stripe-Signature checked; 400 if not)",
-    responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses={400: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    # Read raw (the signature covers the exact bytes), so described here: the provider's event.
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
 )
 def payment_webhook(
     body: RawBody,
