@@ -81,7 +81,11 @@ def describe_step(step: Step) -> str:
 
 def find_leads(session: Session, *, email: str, limit: int = 20) -> list[LeadMatch]:
     """Return leads whose email contains the text (case-insensitive), by email."""
-    needle = email.strip().lower().replace("\\", "").replace("%", "").replace("_", r"\_")
+    text = email.strip().lower()
+    if not text:
+        return []
+    # The marketer's text is matched as it is: LIKE's wildcards in it are escaped.
+    needle = text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
     query = (
         select(Lead.id, Lead.email, Lead.name, Lead.company)
         .where(
