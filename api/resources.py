@@ -60,4 +60,6 @@ class AppResources:
     # The payment provider's webhook secret, and how old a signature may be.
     payment_webhook_secret: str
     payment_tolerance_s: int
+    # Whether the checkout page's demo payment step is served (off in production).
+    demo_payments: bool
     close: Callable[[], None]

@@ -191,6 +191,7 @@ def build_resources(settings: Settings) -> AppResources:
         enqueue_nurture_exits=enqueue_nurture_exits,
         payment_webhook_secret=settings.payment_webhook_secret(),
         payment_tolerance_s=settings.checkout.webhook_tolerance_s,
+        demo_payments=settings.checkout.demo_payments,
         close=close,
     )
 

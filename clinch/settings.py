@@ -98,6 +98,9 @@ class CheckoutSettings(BaseModel):
     # (the demo's built-in payment step signs with the same one).
     webhook_secret: SecretStr | None = None
     webhook_tolerance_s: int = Field(default=300, ge=10, le=3600)
+    # The checkout page's built-in demo payment step (records a purchase, charges nothing).
+    # Turn it off in production, where the payment provider's webhook records purchases.
+    demo_payments: bool = True
 
 
 class Settings(BaseSettings):

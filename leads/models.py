@@ -34,6 +34,8 @@ def as_utc(value: datetime) -> datetime:
 
 
 TITLE_MAX = 500
+# A lead that bought: routing still routes it (to its owner, to onboarding) but keeps the status.
+CUSTOMER_STATUS = "customer"
 
 
 class Base(DeclarativeBase):
@@ -189,6 +191,11 @@ class Lead(Base):
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("leads.id"), nullable=True, index=True
     )
+
+    def set_routing_status(self, status: str) -> None:
+        """Record where routing put the lead, unless it already bought (a customer stays one)."""
+        if self.status != CUSTOMER_STATUS:
+            self.status = status
 
 
 class LeadIdentity(Base):

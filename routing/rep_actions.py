@@ -209,7 +209,7 @@ def dispose(
         at=now,
     )
     assignment.disposition, assignment.disposition_reason = outcome, text or None
-    lead.status = outcome
+    lead.set_routing_status(outcome)
     if outcome == "qualified":
         if assignment.state == "offered":
             accept(

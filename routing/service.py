@@ -114,7 +114,7 @@ def route_lead(
         savepoint.rollback() if routed.action == "unchanged" else savepoint.commit()
         return routed
     record_decision(session, lead=lead, decision=decision, rules=rules, now=now, actor=actor)
-    lead.status = "nurture" if decision.action == "nurture" else "disqualified"
+    lead.set_routing_status("nurture" if decision.action == "nurture" else "disqualified")
     return Routed(
         lead.id,
         "nurture" if decision.action == "nurture" else "disqualified",
@@ -242,7 +242,7 @@ def place(
         return Routed(offer.lead_id, "unchanged", reasons=("another worker assigned it first",))
     repo.store_credits(session, credits=pick.credits)
     _count_pick(states, pick.rep_id, pick.credits)
-    lead.status = "assigned"
+    lead.set_routing_status("assigned")
     audit.record(
         session,
         actor=actor,
@@ -315,7 +315,7 @@ def _enqueue(
             session.add(row)
     except IntegrityError:
         return Routed(lead.id, "unchanged", reasons=("already in the queue",))
-    lead.status = "queued"
+    lead.set_routing_status("queued")
     audit.record(
         session,
         actor=actor,

@@ -84,7 +84,7 @@ def _action_out(
             period=period,
             lead_id=turn.lead_id,
         )
-        out["url"] = f"{resources.public_url}/v1/checkout/{token}"
+        out["url"] = f"{resources.public_url}/checkout/{token}"
     return out
 
 

@@ -73,6 +73,8 @@ def test_a_pricing_question_is_answered_exactly_from_the_catalog(chat: TestClien
     assert checkout["plan"] == "team"
     # The offered link is signed and carries the catalog's exact price.
     path = checkout["url"].split("://", 1)[1].split("/", 1)[1]
+    assert path.startswith("checkout/")  # the checkout page; its JSON twin is under /v1
+    path = f"v1/{path}"
     offer = chat.get(f"/{path}")
     assert offer.status_code == 200, offer.text
     assert (offer.json()["unit_price"], offer.json()["currency"]) == ("8.50", "USD")
