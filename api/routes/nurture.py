@@ -3,7 +3,7 @@
 Reading is for staff (admin, marketer, rep); changing a sequence or a template is for admins and
 marketers. A PUT takes the definition as JSON, or as YAML with `Content-Type: application/yaml`
 (or text/yaml); it is checked in full before anything is stored, so a rejected request changes
-nothing. The marketer's pages (`/marketing`) are served by `api.routes.marketing`, included here.
+nothing. The marketer's pages (`/marketing`) are served by `api.routes.marketing`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import ResourcesDep, SessionDep, require
-from api.routes import marketing
 from api.schemas import error_responses
 from api.schemas_nurture import (
     AbOut,
@@ -50,7 +49,7 @@ from nurture.significance import VERDICT_RULE
 from nurture.template_file import check_template
 from nurture.templates import get_template, list_templates, save_template
 
-api = APIRouter(prefix="/v1/nurture", tags=["nurture"])
+router = APIRouter(prefix="/v1/nurture", tags=["nurture"])
 Reader = Annotated[Principal, Depends(require("admin", "marketer", "rep"))]
 Editor = Annotated[Principal, Depends(require("admin", "marketer"))]
 _ERRORS = error_responses(401, 403, 404, 422)
@@ -77,7 +76,7 @@ def _steps(sequence: Sequence) -> list[StepOut]:
     ]
 
 
-@api.get(
+@router.get(
     "/sequences",
     response_model=list[SequenceListItemOut],
     summary="Every sequence: status, versions, enrollments, conversion, last week's sends",
@@ -89,7 +88,7 @@ def get_sequences(session: SessionDep, principal: Reader) -> list[SequenceListIt
     return [SequenceListItemOut.model_validate(r) for r in rows]
 
 
-@api.get(
+@router.get(
     "/sequences/{key}",
     response_model=SequenceOut,
     summary="A sequence: the latest version's definition and steps, and every version",
@@ -113,7 +112,7 @@ def get_sequence(key: Key, session: SessionDep, principal: Reader) -> SequenceOu
     )
 
 
-@api.get(
+@router.get(
     "/sequences/{key}/versions/{version}",
     response_model=SequenceVersionOut,
     summary="One version of a sequence, as it was stored",
@@ -184,7 +183,7 @@ def _check(session: Session, data: Any, *, key: str, source: str) -> Any:
     return parsed
 
 
-@api.put(
+@router.put(
     "/sequences/{key}",
     response_model=SavedOut,
     status_code=201,
@@ -221,7 +220,7 @@ def _set_active(session: Session, key: str, principal: Principal, active: bool) 
     return SequenceStateOut(key=key, active=active)
 
 
-@api.post(
+@router.post(
     "/sequences/{key}/pause",
     response_model=SequenceStateOut,
     summary="Pause a sequence: no new enrollments; running ones go on",
@@ -232,7 +231,7 @@ def post_pause(key: Key, session: SessionDep, principal: Editor) -> SequenceStat
     return _set_active(session, key, principal, False)
 
 
-@api.post(
+@router.post(
     "/sequences/{key}/resume",
     response_model=SequenceStateOut,
     summary="Resume a paused sequence",
@@ -243,7 +242,7 @@ def post_resume(key: Key, session: SessionDep, principal: Editor) -> SequenceSta
     return _set_active(session, key, principal, True)
 
 
-@api.get(
+@router.get(
     "/sequences/{key}/funnel",
     response_model=FunnelOut,
     summary="Per step: entered, sent, clicked, converted, exited, waiting (distinct enrollments)",
@@ -256,7 +255,7 @@ def get_funnel(
     return FunnelOut.model_validate(stats.funnel(session, key=key, version=version))
 
 
-@api.get(
+@router.get(
     "/sequences/{key}/ab",
     response_model=AbOut,
     summary="A/B splits: per variant enrolled, clicked, converted, the test and the verdict",
@@ -273,7 +272,7 @@ def get_ab(key: Key, session: SessionDep, principal: Reader, version: VersionQue
     )
 
 
-@api.get(
+@router.get(
     "/sequences/{key}/steps/{step_id}/preview",
     response_model=PreviewOut,
     summary="An email step rendered for a lead: subject, text and HTML (nothing is sent)",
@@ -301,7 +300,7 @@ def get_preview(
     return PreviewOut.model_validate(preview)
 
 
-@api.post(
+@router.post(
     "/sequences/{key}/dry-run",
     response_model=DryRunOut,
     summary="Simulate the sequence for sampled leads over days; nothing is written",
@@ -326,7 +325,7 @@ def post_dry_run(
     return DryRunOut.model_validate(result)
 
 
-@api.get(
+@router.get(
     "/leads",
     response_model=list[LeadMatchOut],
     summary="Leads whose email contains the text, to preview an email for",
@@ -342,7 +341,7 @@ def get_leads(
     return [LeadMatchOut.model_validate(m) for m in find_leads(session, email=email, limit=limit)]
 
 
-@api.get(
+@router.get(
     "/templates",
     response_model=list[TemplateOut],
     summary="The email template library, by name",
@@ -353,7 +352,7 @@ def get_templates(session: SessionDep, principal: Reader) -> list[TemplateOut]:
     return [TemplateOut.model_validate(t) for t in list_templates(session)]
 
 
-@api.get(
+@router.get(
     "/templates/{name}",
     response_model=TemplateOut,
     summary="One email template's subject, text and HTML",
@@ -364,7 +363,7 @@ def get_one_template(name: TemplateName, session: SessionDep, principal: Reader)
     return TemplateOut.model_validate(get_template(session, name=name))
 
 
-@api.put(
+@router.put(
     "/templates/{name}",
     response_model=TemplateSavedOut,
     status_code=201,
@@ -391,8 +390,3 @@ def put_template(
     if not saved.changed:
         response.status_code = 200
     return TemplateSavedOut.model_validate(saved)
-
-
-router = APIRouter()
-router.include_router(api)
-router.include_router(marketing.router)
