@@ -315,6 +315,13 @@ def pay_checkout(
     token: str, body: RawBody, session: SessionDep, resources: ResourcesDep
 ) -> HTMLResponse:
     """The demo's payment step: pay the link through the built-in provider, show the receipt."""
+    if not resources.demo_payments:
+        return problem_page(
+            "No payment step here",
+            "This installation takes payments through its payment provider, whose webhook "
+            "records the purchase; the demo payment step is off (CLINCH_CHECKOUT__DEMO_PAYMENTS).",
+            status=404,
+        )
     offer = _open_link(resources, token)
     if isinstance(offer, HTMLResponse):
         return offer

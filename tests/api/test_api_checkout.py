@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -246,3 +248,18 @@ def test_a_form_that_cannot_pay_is_shown_again_with_why(
     assert 'id="checkout-error"' in response.text
     assert problem in response.text
     assert 'id="checkout-form"' in response.text
+
+
+def test_with_demo_payments_off_the_pay_step_is_not_served(
+    client: TestClient, app: FastAPI, resources: AppResources
+) -> None:
+    lead_id, _ = _buyer(resources, "prod@payer.example")
+    token = link(key=resources.signing_key, lead_id=lead_id)
+    app.state.resources = dataclasses.replace(resources, demo_payments=False)
+    try:
+        response = client.post(f"/checkout/{token}/pay", data={"email": "prod@payer.example"})
+    finally:
+        app.state.resources = resources
+    assert response.status_code == 404
+    assert "the demo payment step is off" in response.text
+    assert _purchases(resources, lead_id) == []
