@@ -38,6 +38,7 @@ _log = logging.getLogger("nurture.tick")
 # An enrollment the engine failed on (a bug, not a lead's doing) is tried again this much later.
 ERROR_RETRY = timedelta(hours=1)
 Versions = dict[tuple[int, int], Sequence]
+NOT_STORED = frozenset({"sent"})
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,9 @@ def _collect(
                 "created_at": now,
             }
         )
-    out.logs.extend(_log_row(enrollment, entry) for entry in outcome.log)
+    # "sent" is logged by delivery when the mail is really out (nurture.sending); here the
+    # outbox row itself records that the email was written.
+    out.logs.extend(_log_row(enrollment, e) for e in outcome.log if e.kind not in NOT_STORED)
     next_run = outcome.next_run_at
     if outcome.status == ACTIVE and (next_run is None or next_run <= now):
         next_run = now + timedelta(minutes=1)  # never due again in the same tick

@@ -1,10 +1,11 @@
-"""A real Celery worker killed with SIGKILL mid-tick: no send lost, none written twice.
+"""Real Celery workers killed with SIGKILL mid-tick and mid-send: no email lost, none twice.
 
-The worker runs `nurture.tick` on Redis against a SQLite store holding thousands of due
-enrollments (two emails each, in small batches). Once the first batches are committed it is
-killed outright; the store then holds whole batches only (each enrollment has both its sends or
-none). A fresh worker runs the tick again and every enrollment ends with exactly one outbox row
-per email step.
+Workers on Redis run `nurture.tick` against a SQLite store holding due enrollments (two emails
+each, in small batches). The first is killed once the first batches are committed: the store
+then holds whole batches only (an enrollment has both its outbox rows or none). The second
+finishes the tick and is killed once mail is going out. The third runs the tick and the retry
+sweep (as beat would) until every email is sent: one outbox row, one "sent" log row and one file
+in the outbox folder per (enrollment, step).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinch.celery_app import create_celery
-from clinch.nurture_tasks import TICK_TASK
+from clinch.nurture_tasks import RETRY_SENDS_TASK, TICK_TASK
 from clinch.settings import Settings
 from leads.db import make_engine, make_session_factory
 from leads.migrate import upgrade
@@ -33,7 +34,9 @@ from leads.models import Consent, Enrollment, Lead, NurtureSend, NurtureSequence
 from tests.nurture.factories_engine import save
 
 REDIS_URL = os.environ.get("CLINCH_TEST_REDIS_URL")
-ENROLLMENTS = 4000
+ENROLLMENTS = 300
+# Delivery leases a claimed send for max(send lease, 6 × SMTP timeout + 15 s): 18 s here.
+SMTP_TIMEOUT_S = 0.5
 WAIT_S = 180.0
 SEQUENCE = """
 key: kill
@@ -94,16 +97,19 @@ def _spawn(home: Path, queue: str, log: Path) -> subprocess.Popen[bytes]:
         {
             "CLINCH_HOME": str(home),
             "CLINCH_BROKER_URL": str(REDIS_URL),
-            "CLINCH_NURTURE__BATCH_SIZE": "25",
+            "CLINCH_NURTURE__BATCH_SIZE": "10",
             "CLINCH_NURTURE__QUIET_START": "00:00",
             "CLINCH_NURTURE__QUIET_END": "00:00",
+            "CLINCH_NURTURE__SEND_LEASE_SECONDS": "5",
+            "CLINCH_MAIL__TIMEOUT_S": str(SMTP_TIMEOUT_S),
             "HF_HUB_OFFLINE": "1",
             "PYTHONUNBUFFERED": "1",
         }
     )
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "clinch", "worker", "--queues", queue],
+            # The default queue too: the tick queues the sends there.
+            [sys.executable, "-m", "clinch", "worker", "--queues", f"default,{queue}"],
             env=env,
             cwd=home,
             stdout=out,
@@ -134,7 +140,27 @@ def _wait_for(
         time.sleep(0.01)
 
 
-def test_a_worker_killed_mid_tick_loses_no_send_and_doubles_none(tmp_path: Path) -> None:
+def _sent(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        query = select(func.count()).select_from(NurtureSend).where(NurtureSend.status == "sent")
+        return int(session.scalar(query) or 0)
+
+
+def _check_whole_batches(sessions: sessionmaker[Session]) -> None:
+    """Every enrollment has both its emails in the outbox, or none and is still due."""
+    sends, active = _counts(sessions)
+    assert 0 < sends < 2 * ENROLLMENTS, "the kill should land mid-tick"
+    with sessions() as session:
+        per = session.execute(
+            select(NurtureSend.enrollment_id, func.count()).group_by(NurtureSend.enrollment_id)
+        ).all()
+    assert {count for _, count in per} == {2}
+    assert active == ENROLLMENTS - len(per)
+
+
+def test_workers_killed_mid_tick_and_mid_send_lose_no_email_and_double_none(
+    tmp_path: Path,
+) -> None:
     home = tmp_path / "home"
     home.mkdir()
     url = f"sqlite:///{home / 'clinch.sqlite'}"
@@ -143,43 +169,61 @@ def test_a_worker_killed_mid_tick_loses_no_send_and_doubles_none(tmp_path: Path)
     sessions = make_session_factory(engine)
     _seed(sessions, ENROLLMENTS)
     celery = create_celery(Settings(home=home, broker_url=REDIS_URL, _env_file=None))
-    queue = f"nurture-kill-{uuid.uuid4().hex[:8]}"  # this test's workers take only its ticks
+    queue = f"nurture-kill-{uuid.uuid4().hex[:8]}"  # only this test's workers take its ticks
     log = home / "worker.log"
-    first = _spawn(home, queue, log)
+    workers: list[subprocess.Popen[bytes]] = []
     try:
+        # 1. Killed mid-tick: whole batches only are in the store.
+        workers.append(_spawn(home, queue, log))
         celery.send_task(TICK_TASK, queue=queue)
-        _wait_for(lambda: _counts(sessions)[0] > 0, first, log, "no send was written")
-        _kill(first)
-        sends, active = _counts(sessions)
-        assert 0 < sends < 2 * ENROLLMENTS, "the kill should land mid-tick"
-        with sessions() as session:
-            per = session.execute(
-                select(NurtureSend.enrollment_id, func.count()).group_by(NurtureSend.enrollment_id)
-            ).all()
-            # Whole batches only: an enrollment has both its emails or neither.
-            assert {count for _, count in per} == {2}
-            assert active == ENROLLMENTS - len(per)
-        second = _spawn(home, queue, log)
-        try:
-            celery.send_task(TICK_TASK, queue=queue)
-            _wait_for(lambda: _counts(sessions)[1] == 0, second, log, "enrollments still active")
-        finally:
-            _kill(second)
+        _wait_for(lambda: _counts(sessions)[0] > 0, workers[-1], log, "no send was written")
+        _kill(workers[-1])
+        _check_whole_batches(sessions)
+        # 2. A fresh worker finishes the tick and starts sending; killed mid-send.
+        workers.append(_spawn(home, queue, log))
+        celery.send_task(TICK_TASK, queue=queue)
+        _wait_for(lambda: _sent(sessions) > 0, workers[-1], log, "nothing was sent")
+        _kill(workers[-1])
+        assert _sent(sessions) < 2 * ENROLLMENTS, "the kill should land mid-send"
+        # 3. Another finishes: ticks and the retry sweep, as beat would queue them.
+        workers.append(_spawn(home, queue, log))
+        celery.send_task(TICK_TASK, queue=queue)
+
+        swept = [time.monotonic()]
+
+        def all_sent() -> bool:
+            # The send the killed worker held is pending under a lease: once that lapses the
+            # sweep queues it again (beat's job, every few seconds).
+            if time.monotonic() - swept[0] > 3:
+                celery.send_task(RETRY_SENDS_TASK, queue=queue)
+                swept[0] = time.monotonic()
+            return _counts(sessions)[1] == 0 and _sent(sessions) == 2 * ENROLLMENTS
+
+        _wait_for(all_sent, workers[-1], log, "not every email was sent")
     finally:
-        _kill(first)
+        for worker in workers:
+            _kill(worker)
         celery.close()
+    _check_exactly_once(sessions, home / "outbox" / "nurture")
+    engine.dispose()
+
+
+def _check_exactly_once(sessions: sessionmaker[Session], outbox: Path) -> None:
     with sessions() as session:
-        keys = session.execute(
-            select(NurtureSend.enrollment_id, NurtureSend.step_id, NurtureSend.visit)
+        rows = session.execute(
+            select(NurtureSend.id, NurtureSend.enrollment_id, NurtureSend.step_id)
         ).all()
         enrollments = session.scalars(select(Enrollment.id)).all()
-        sent_logs = session.scalar(
-            select(func.count()).select_from(NurtureStepLog).where(NurtureStepLog.kind == "sent")
-        )
+        sent_logs = session.execute(
+            select(NurtureStepLog.enrollment_id, NurtureStepLog.step_id).where(
+                NurtureStepLog.kind == "sent"
+            )
+        ).all()
         statuses = session.scalars(select(Enrollment.status).distinct()).all()
-    engine.dispose()
-    expected = {(e, step, 1) for e in enrollments for step in ("hello", "again")}
-    assert len(keys) == len(set(keys)) == 2 * ENROLLMENTS  # none twice
-    assert {tuple(k) for k in keys} == expected  # none missing
-    assert sent_logs == 2 * ENROLLMENTS
+    keys = [(e, step) for _, e, step in rows]
+    assert len(keys) == len(set(keys)) == 2 * ENROLLMENTS  # no email twice in the outbox
+    assert set(keys) == {(e, step) for e in enrollments for step in ("hello", "again")}  # none lost
+    assert sorted(tuple(r) for r in sent_logs) == sorted(keys)  # each logged sent once
     assert statuses == ["completed"]
+    files = sorted(p.name for p in outbox.glob("*.eml"))
+    assert files == sorted(f"nurture-{send_id}.eml" for send_id, _, _ in rows)  # one file each
