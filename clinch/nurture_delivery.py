@@ -44,7 +44,7 @@ from clinch.wiring import open_database
 from leads.db import unit_of_work
 from leads.documents import pricing_version
 from nurture.config import NurtureConfig
-from nurture.sending import SendClaim, SendRecorded, claim_send, due_send_ids, record_send
+from nurture.sending import SendClaim, SendRecorded, claim_sends, due_send_ids, record_send
 
 # Sends claimed together when they go to the outbox folder (a file each: fast, idempotent).
 OUTBOX_BATCH = 200
@@ -78,8 +78,13 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def write_once(message: EmailMessage, folder: Path, *, name: str) -> Outcome:
-    """Write folder/name unless it exists (atomically: a reader never sees half a file)."""
+def write_once(
+    message: EmailMessage, folder: Path, *, name: str, sync_folder: bool = True
+) -> Outcome:
+    """Write folder/name unless it exists (atomically: a reader never sees half a file).
+
+    With `sync_folder` False the caller syncs the folder once for a batch, before recording.
+    """
     final = folder / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -95,7 +100,8 @@ def write_once(message: EmailMessage, folder: Path, *, name: str) -> Outcome:
                 os.link(tmp, final)  # fails if the name exists: one file per send, ever
             except FileExistsError:
                 return Outcome(already=True)
-            _fsync_folder(folder)
+            if sync_folder:
+                _fsync_folder(folder)
         finally:
             os.unlink(tmp)
     except OSError as exc:
@@ -213,16 +219,24 @@ class NurtureMailClients:
                 self._config = replace(self.config(), company_name=self._catalog.company)
         return self._catalog
 
-    def transport(self, claim: SendClaim) -> Outcome:
+    def transport(self, claim: SendClaim, *, sync: bool = True) -> Outcome:
         """Hand a claimed send to SMTP, or to the outbox folder when no server is set."""
         smtp_url = self.settings.resolved_smtp_url
         if smtp_url is None:
-            return write_once(claim.message, self.outbox, name=outbox_name(claim.send_id))
+            name = outbox_name(claim.send_id)
+            return write_once(claim.message, self.outbox, name=name, sync_folder=sync)
         try:
             server = parse_smtp_url(smtp_url)
         except ValueError as exc:
             return Outcome(error=f"CLINCH_SMTP_URL: {exc}")
         return send_via_smtp(claim.message, server, timeout_s=self.settings.mail.timeout_s)
+
+    def sync_outbox(self) -> None:
+        """Make the outbox folder's new names durable (once per batch, before recording)."""
+        try:
+            _fsync_folder(self.outbox)
+        except OSError as exc:  # the files themselves are synced; a folder may refuse fsync
+            _log.warning("could not sync the outbox folder %s: %s", self.outbox, exc)
 
     def close(self) -> None:
         """Close the database pool this object opened."""
@@ -240,25 +254,20 @@ def _claim_all(
 ) -> list[SendClaim]:
     catalog = clients.catalog()
     config = clients.config()
-    claims = []
     with unit_of_work(clients.sessions()) as session:
-        for send_id in send_ids:
-            claim = claim_send(
-                session,
-                send_id=send_id,
-                now=clock(),
-                lease_s=clients.lease_s,
-                config=config,
-                catalog=catalog,
-            )
-            if claim is not None:
-                claims.append(claim)
-    return claims
+        return claim_sends(
+            session,
+            send_ids=send_ids,
+            now=clock(),
+            lease_s=clients.lease_s,
+            config=config,
+            catalog=catalog,
+        )
 
 
-def _send(clients: NurtureMailClients, claim: SendClaim) -> Outcome:
+def _send(clients: NurtureMailClients, claim: SendClaim, *, sync: bool) -> Outcome:
     try:
-        outcome = clients.transport(claim)
+        outcome = clients.transport(claim, sync=sync)
     except Exception as exc:  # a bug must still use up the retries and reach the dead letters
         _log.exception("sending nurture send %d failed", claim.send_id)
         return Outcome(error=f"{type(exc).__name__}: {exc}")
@@ -310,9 +319,13 @@ def deliver_sends(
     recorded: list[SendRecorded] = []
     for start in range(0, len(ids), batch):
         claims = _claim_all(clients, ids[start : start + batch], clock=clock)
-        if claims:
-            results = [(claim, _send(clients, claim)) for claim in claims]
-            recorded.extend(_record_all(clients, results, clock=clock))
+        if not claims:
+            continue
+        # Over SMTP a batch is one send; in the folder, the names are synced once per batch.
+        results = [(claim, _send(clients, claim, sync=clients.uses_smtp)) for claim in claims]
+        if not clients.uses_smtp:
+            clients.sync_outbox()
+        recorded.extend(_record_all(clients, results, clock=clock))
     return recorded
 
 

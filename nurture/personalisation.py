@@ -16,13 +16,14 @@ The context of every template:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import Undefined
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from checkout.catalog import Catalog, format_money
@@ -218,22 +219,39 @@ def _page(event: Event) -> Fields | None:
     )
 
 
-def pages_read(session: Session, *, lead_id: int, limit: int = PAGES_MAX) -> Items:
-    """Return the latest distinct pages a lead read, newest first."""
+def pages_of_leads(
+    session: Session, *, lead_ids: Iterable[int], limit: int = PAGES_MAX
+) -> dict[int, Items]:
+    """Return the latest distinct pages each lead read, newest first (one query for all)."""
+    ids = set(lead_ids)
+    newest = (
+        func.row_number()
+        .over(partition_by=Event.lead_id, order_by=(Event.occurred_at.desc(), Event.id.desc()))
+        .label("n")
+    )
+    ranked = (
+        select(Event.id, newest)
+        .where(Event.lead_id.in_(ids), Event.type.in_(PAGE_EVENTS))
+        .subquery()
+    )
     query = (
         select(Event)
-        .where(Event.lead_id == lead_id, Event.type.in_(PAGE_EVENTS))
-        .order_by(Event.occurred_at.desc(), Event.id.desc())
-        .limit(_PAGE_SCAN)
+        .join(ranked, Event.id == ranked.c.id)
+        .where(ranked.c.n <= _PAGE_SCAN)
+        .order_by(Event.lead_id, ranked.c.n)
     )
-    pages: dict[str, Fields] = {}
+    found: dict[int, dict[str, Fields]] = {lead_id: {} for lead_id in ids}
     for event in session.scalars(query):
-        page = _page(event)
+        pages = found[event.lead_id]
+        page = _page(event) if len(pages) < limit else None
         if page is not None and page["path"] not in pages:
             pages[page["path"]] = page
-        if len(pages) >= limit:
-            break
-    return Items("pages", pages.values())
+    return {lead_id: Items("pages", pages.values()) for lead_id, pages in found.items()}
+
+
+def pages_read(session: Session, *, lead_id: int, limit: int = PAGES_MAX) -> Items:
+    """Return the latest distinct pages a lead read, newest first."""
+    return pages_of_leads(session, lead_ids=[lead_id], limit=limit)[lead_id]
 
 
 def mail_context(
@@ -243,6 +261,7 @@ def mail_context(
     config: NurtureConfig,
     catalog: Catalog | None,
     send_id: int | None,
+    pages: Items | None = None,
 ) -> dict[str, Any]:
     """Return the context a template renders with for this lead (and send)."""
     links = MailLinks(config=config, catalog=catalog, send_id=send_id, lead_id=lead.id)
@@ -250,7 +269,7 @@ def mail_context(
         "lead": lead_fields(lead),
         "company": config.company_name,
         "plan": plan_fields(catalog, team_size=lead.team_size),
-        "pages": pages_read(session, lead_id=lead.id),
+        "pages": pages if pages is not None else pages_read(session, lead_id=lead.id),
         "track": links.track,
         "checkout_url": links.checkout_url,
         "unsubscribe_url": links.unsubscribe_url(),
@@ -327,7 +346,10 @@ def render_for_lead(
     config: NurtureConfig,
     catalog: Catalog | None,
     send_id: int | None = None,
+    pages: Items | None = None,
 ) -> RenderedEmail:
     """Render a template for a lead (a send's links when send_id is given; else a preview)."""
-    context = mail_context(session, lead=lead, config=config, catalog=catalog, send_id=send_id)
+    context = mail_context(
+        session, lead=lead, config=config, catalog=catalog, send_id=send_id, pages=pages
+    )
     return render_parts(template, context)

@@ -24,14 +24,13 @@ from sqlalchemy.orm import Session
 
 from checkout.catalog import Catalog
 from leads import audit
-from leads.event_rules import DEFAULT_PURPOSE
-from leads.identity import current_lead
-from leads.models import Consent, Enrollment, Lead, NurtureSend, NurtureStepLog, as_utc
+from leads.models import Enrollment, Lead, NurtureSend, NurtureStepLog, as_utc
 from nurture.config import NurtureConfig
 from nurture.errors import SendNotDead, SendNotFound, TemplateNotFound
 from nurture.message import build_message, message_id_for
 from nurture.personalisation import MailLinks, render_for_lead
 from nurture.rendering import RenderFailed
+from nurture.send_batch import SendFacts, load_facts, standing_consents
 from nurture.templates import get_template
 
 ACTOR = "nurture-mailer"
@@ -106,28 +105,22 @@ def log_step(session: Session, send: NurtureSend, *, kind: str, detail: str, at:
 
 def marketing_consent(session: Session, *, lead_id: int) -> tuple[bool, str] | None:
     """Return the lead's standing marketing decision and its source, if any was recorded."""
-    row = session.execute(
-        select(Consent.granted, Consent.source)
-        .where(Consent.lead_id == lead_id, Consent.purpose == DEFAULT_PURPOSE)
-        .order_by(Consent.recorded_at.desc(), Consent.id.desc())
-        .limit(1)
-    ).first()
-    return None if row is None else (bool(row.granted), str(row.source))
+    return standing_consents(session, [lead_id]).get(lead_id)
 
 
-def suppression_reason(session: Session, *, send: NurtureSend, lead: Lead | None) -> str | None:
-    """Return why this send must not go out now, or None if it may."""
+def suppression_reason(
+    *, lead: Lead | None, consent: tuple[bool, str] | None, enrollment: Enrollment | None
+) -> str | None:
+    """Return why a send must not go out now, or None if it may."""
     if lead is None:
         return "the lead no longer exists"
     if not lead.email:
         return "the lead has no email address"
-    consent = marketing_consent(session, lead_id=lead.id)
     if consent is not None and not consent[0]:
         source = consent[1]
         if "unsubscribe" in source:
             return f"the lead unsubscribed ({source})"
         return f"the lead withdrew marketing consent ({source})"
-    enrollment = session.get(Enrollment, send.enrollment_id)
     if enrollment is None:
         return "the enrollment no longer exists"
     if enrollment.status in _ENDED:
@@ -178,47 +171,66 @@ def _fail(
         send.next_attempt_at = now + timedelta(seconds=backoff_seconds[attempt - 1])
 
 
-def _take(session: Session, *, send_id: int, now: datetime, lease_s: float) -> NurtureSend | None:
-    taken = session.execute(
+def _take(
+    session: Session, *, send_ids: Sequence[int], now: datetime, lease_s: float
+) -> list[NurtureSend]:
+    """Compare-and-set: take the pending, due ones of these sends; return them by id."""
+    ids = list(dict.fromkeys(send_ids))
+    if not ids:
+        return []
+    taken = session.scalars(
         update(NurtureSend)
         .where(
-            NurtureSend.id == send_id,
+            NurtureSend.id.in_(ids),
             NurtureSend.status == "pending",
             NurtureSend.next_attempt_at <= now,
         )
         .values(attempts=NurtureSend.attempts + 1, next_attempt_at=now + timedelta(seconds=lease_s))
+        .returning(NurtureSend.id)
         .execution_options(synchronize_session=False)
+    ).all()
+    if not taken:
+        return []
+    query = (
+        select(NurtureSend)
+        .where(NurtureSend.id.in_(taken))
+        .order_by(NurtureSend.id)
+        .execution_options(populate_existing=True)
     )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return session.get(NurtureSend, send_id, populate_existing=True)
+    return list(session.scalars(query))
 
 
-def claim_send(
+def _build(
     session: Session,
+    send: NurtureSend,
+    facts: SendFacts,
     *,
-    send_id: int,
     now: datetime,
-    lease_s: float,
     config: NurtureConfig,
     catalog: Catalog | None,
-    track_opens: bool = False,
+    track_opens: bool,
 ) -> SendClaim | None:
-    """Take a due send for one attempt and build its message; None if it is not to be sent now."""
-    send = _take(session, send_id=send_id, now=now, lease_s=lease_s)
-    if send is None:
-        return None
-    lead = current_lead(session, lead_id=send.lead_id)
-    reason = suppression_reason(session, send=send, lead=lead)
+    lead = facts.leads.get(send.lead_id)
+    consent = facts.consents.get(lead.id) if lead is not None else None
+    enrollment = facts.enrollments.get(send.enrollment_id)
+    reason = suppression_reason(lead=lead, consent=consent, enrollment=enrollment)
     if reason is not None:
         _suppress(session, send, reason=reason, now=now)
         return None
     assert lead is not None  # suppression_reason checked it
     assert lead.email
     try:
-        parts = get_template(session, name=send.template).parts()
+        parts = facts.templates.get(send.template)
+        if parts is None:  # raises TemplateNotFound, naming the templates there are
+            parts = get_template(session, name=send.template).parts()
         rendered = render_for_lead(
-            session, template=parts, lead=lead, config=config, catalog=catalog, send_id=send.id
+            session,
+            template=parts,
+            lead=lead,
+            config=config,
+            catalog=catalog,
+            send_id=send.id,
+            pages=facts.pages.get(lead.id),
         )
     except (RenderFailed, TemplateNotFound) as exc:
         _fail(session, send, error=exc.message, now=now, backoff_seconds=config.retry_seconds)
@@ -245,6 +257,58 @@ def claim_send(
         attempt=send.attempts,
         message=message,
     )
+
+
+def claim_sends(
+    session: Session,
+    *,
+    send_ids: Sequence[int],
+    now: datetime,
+    lease_s: float,
+    config: NurtureConfig,
+    catalog: Catalog | None,
+    track_opens: bool = False,
+) -> list[SendClaim]:
+    """Take the due ones of these sends for one attempt each and build their messages.
+
+    A send that must not go out is suppressed, one whose template fails waits (or is dead);
+    neither is returned. The facts of the whole batch are read in a few queries.
+    """
+    sends = _take(session, send_ids=send_ids, now=now, lease_s=lease_s)
+    if not sends:
+        return []
+    facts = load_facts(session, sends)
+    claims = []
+    for send in sends:
+        claim = _build(
+            session, send, facts, now=now, config=config, catalog=catalog, track_opens=track_opens
+        )
+        if claim is not None:
+            claims.append(claim)
+    return claims
+
+
+def claim_send(
+    session: Session,
+    *,
+    send_id: int,
+    now: datetime,
+    lease_s: float,
+    config: NurtureConfig,
+    catalog: Catalog | None,
+    track_opens: bool = False,
+) -> SendClaim | None:
+    """Take a due send for one attempt and build its message; None if it is not to be sent now."""
+    claims = claim_sends(
+        session,
+        send_ids=[send_id],
+        now=now,
+        lease_s=lease_s,
+        config=config,
+        catalog=catalog,
+        track_opens=track_opens,
+    )
+    return claims[0] if claims else None
 
 
 def record_send(
