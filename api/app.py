@@ -18,6 +18,7 @@ from api.routes import (
     health,
     inbox,
     ingest,
+    marketing,
     nurture,
     nurture_links,
     reps,
@@ -68,6 +69,7 @@ def create_app(open_resources: Callable[[], AppResources]) -> FastAPI:
         inbox,
         nurture,
         nurture_links,
+        marketing,
     ):
         app.include_router(module.router)
     return app

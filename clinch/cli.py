@@ -15,6 +15,9 @@ from clinch.cli_eval import eval_app
 from clinch.cli_keys import keys_app
 from clinch.cli_leads import leads_app
 from clinch.cli_models import models_app, score_command, train_command
+from clinch.cli_nurture import nurture_app
+from clinch.cli_nurture_report import templates_app as _nurture_report  # noqa: F401  (registers)
+from clinch.cli_nurture_run import sends_app as _nurture_run  # noqa: F401  (registers)
 from clinch.cli_output import print_hits, print_ingest_summary, print_json
 from clinch.cli_reps import reps_app
 from clinch.cli_routing import routing_app
@@ -47,6 +50,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(leads_app, name="leads")
 app.add_typer(reps_app, name="reps")
 app.add_typer(routing_app, name="routing")
+app.add_typer(nurture_app, name="nurture")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(notifications_app, name="notifications")
 app.command("ask")(ask_command)
@@ -271,7 +275,10 @@ def db_upgrade() -> None:
 @app.command()
 def bench(
     name: Annotated[
-        str, typer.Argument(help="retrieval, scoring, assistant or routing")
+        str,
+        typer.Argument(
+            help="retrieval, scoring, assistant, routing, nurture (one tick) or nurture-faults"
+        ),
     ] = "retrieval",
     corpus: Annotated[Path | None, typer.Option(help="Corpus folder")] = None,
     big: Annotated[int, typer.Option(help="Points for the large-index run", min=1)] = 100_000,
@@ -281,6 +288,11 @@ def bench(
     events: Annotated[
         int, typer.Option(help="Scoring, routing: events timed until score / webhook", min=10)
     ] = 200,
+    enrollments: Annotated[
+        int, typer.Option(help="Nurture: due enrollments in the one tick", min=100)
+    ] = 100_000,
+    steps: Annotated[int, typer.Option(help="Nurture-faults: email steps to send", min=2)] = 10_000,
+    kills: Annotated[int, typer.Option(help="Nurture-faults: workers to SIGKILL", min=0)] = 20,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Run a benchmark and print each figure as a ratio to a reference from the same run."""
@@ -289,7 +301,16 @@ def bench(
     settings = get_settings()
     configure_process(settings)
     result = run_benchmark(
-        name, settings=settings, corpus=corpus, big=big, rows=rows, events=events, console=err
+        name,
+        settings=settings,
+        corpus=corpus,
+        big=big,
+        rows=rows,
+        events=events,
+        console=err,
+        enrollments=enrollments,
+        steps=steps,
+        kills=kills,
     )
     if as_json:
         print_json(console, result)

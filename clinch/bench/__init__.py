@@ -20,7 +20,7 @@ def default_corpus() -> Path:
     return Path(__file__).resolve().parents[3] / "shared" / "corpus" / "railway" / "content"
 
 
-BENCHMARKS = ("retrieval", "scoring", "assistant", "routing")
+BENCHMARKS = ("retrieval", "scoring", "assistant", "routing", "nurture", "nurture-faults")
 
 
 def run_benchmark(
@@ -32,12 +32,23 @@ def run_benchmark(
     rows: int,
     events: int,
     console: Console,
+    enrollments: int = 100_000,
+    steps: int = 10_000,
+    kills: int = 20,
 ) -> dict[str, Any]:
     """Run the named benchmark and print its table."""
     if name not in BENCHMARKS:
         raise BenchmarkUnavailable(
             f"unknown benchmark {name!r}: available: {', '.join(BENCHMARKS)}"
         )
+    if name == "nurture":
+        from clinch.bench.nurture_bench import run_nurture_bench
+
+        return run_nurture_bench(enrollments=enrollments, console=console)
+    if name == "nurture-faults":
+        from clinch.bench.nurture_faults import run_nurture_faults
+
+        return run_nurture_faults(steps=steps, kills=kills, settings=settings, console=console)
     if name == "routing":
         from clinch.bench.routing_bench import run_routing_bench
 
