@@ -18,6 +18,7 @@ from retrieval.edge_store import EdgeStore
 from retrieval.embedder import SentenceEmbedder, bundled_model_dir
 from retrieval.server_store import ServerStore
 from retrieval.store import VectorStore
+from tests.simulated_store import LEADS, SEED, copy_database, fill_store
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # ragas posts a usage event from every metric call: the tests run offline.
@@ -50,14 +51,36 @@ def store(
     vector_store.close()
 
 
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the newest schema once per run (a migration takes ~0.25 s)."""
+    path = tmp_path_factory.mktemp("migrated") / "clinch.sqlite"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    """A migrated SQLite database of the test's own."""
-    url = f"sqlite:///{tmp_path / 'clinch.sqlite'}"
-    upgrade(url)
-    engine = make_engine(url)
+def sessions(tmp_path: Path, migrated_database: Path) -> Iterator[sessionmaker[Session]]:
+    """A migrated SQLite database of the test's own (a copy of the run's migrated file)."""
+    path = copy_database(migrated_database, tmp_path / "clinch.sqlite")
+    engine = make_engine(f"sqlite:///{path}")
     yield make_session_factory(engine)
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def simulated_store(tmp_path_factory: pytest.TempPathFactory, migrated_database: Path) -> Path:
+    """A SQLite store of 1,500 simulated leads ending at END, filled once per run (~35 s).
+
+    Shared by several modules: each copies it (copy_database) and opens its own copy.
+    """
+    path = copy_database(migrated_database, tmp_path_factory.mktemp("simulated") / "clinch.sqlite")
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        fill_store(make_session_factory(engine), leads=LEADS, seed=SEED)
+    finally:
+        engine.dispose()
+    return path
 
 
 @pytest.fixture

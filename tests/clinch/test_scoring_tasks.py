@@ -24,6 +24,7 @@ from leads.snapshots import load_snapshots
 from scoring.lead_dataset import build_store_dataset
 from scoring.registry import ModelRegistry
 from scoring.training import TrainingConfig, train
+from tests.simulated_store import copy_database
 
 FAST = TrainingConfig(learning_rate=0.08, max_rounds=300, early_stopping_rounds=30, threads=1)
 
@@ -62,8 +63,12 @@ def _queued(settings: Settings, task: str) -> list[tuple[list[int], str]]:
 
 
 @pytest.mark.slow
-def test_rescore_tasks_store_scores_with_the_current_model(tmp_path: Path) -> None:
-    settings = _home(tmp_path, leads=1000)
+def test_rescore_tasks_store_scores_with_the_current_model(
+    tmp_path: Path, simulated_store: Path
+) -> None:
+    # The run's store of 1,500 simulated leads (ending at END, in the past): two chunks.
+    settings = Settings(home=tmp_path / "home", _env_file=None)
+    copy_database(simulated_store, settings.resolved_home / "clinch.sqlite")
     engine, sessions = open_database(settings)
     now = datetime.now(UTC)
     with sessions() as session:

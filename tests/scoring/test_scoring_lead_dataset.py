@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -19,11 +18,7 @@ from clinch import cli_models
 from clinch.cli_models import SOURCE_FILE, train_command
 from clinch.cli_simulate import simulate_command
 from leads.db import make_engine, make_session_factory
-from leads.event_rules import EventIn
-from leads.intake import ingest_events
-from leads.migrate import upgrade
 from leads.models import Lead
-from leads.simulator import simulate
 from leads.snapshots import LeadRecord, load_snapshots
 from scoring.errors import InvalidTrainingData
 from scoring.features import FEATURE_NAMES, FEATURES_VERSION, compute_features
@@ -39,21 +34,9 @@ from scoring.lead_snapshot import snapshot_from_record
 from scoring.registry import ModelRegistry
 from scoring.scorer import Scorer
 from scoring.training import TrainingConfig, train
+from tests.simulated_store import END, LEADS, copy_database, fill_store
 
-END = datetime(2026, 11, 1, tzinfo=UTC)
-LEADS = 1500
 FAST = TrainingConfig(learning_rate=0.08, max_rounds=400, early_stopping_rounds=30, threads=1)
-
-
-def fill_store(sessions: sessionmaker[Session], *, leads: int, seed: int) -> None:
-    """Send a simulated funnel ending at END through the real intake."""
-    pending: list[EventIn] = [
-        e for _, events in simulate(leads=leads, seed=seed, end=END) for e in events
-    ]
-    with sessions() as session:
-        for start in range(0, len(pending), 500):
-            ingest_events(session, batch=pending[start : start + 500], received_at=END)
-        session.commit()
 
 
 @contextmanager
@@ -68,16 +51,9 @@ def sqlite_sessions(path: Path) -> Iterator[Session]:
 
 
 @pytest.fixture(scope="module")
-def store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite store holding 1,500 simulated leads (built once for the module: 15-50 s)."""
-    path = tmp_path_factory.mktemp("store") / "clinch.sqlite"
-    upgrade(f"sqlite:///{path}")
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        fill_store(make_session_factory(engine), leads=LEADS, seed=7)
-    finally:
-        engine.dispose()
-    return path
+def store_file(tmp_path_factory: pytest.TempPathFactory, simulated_store: Path) -> Path:
+    """The module's copy of the run's store of 1,500 simulated leads (filled once per run)."""
+    return copy_database(simulated_store, tmp_path_factory.mktemp("store") / "clinch.sqlite")
 
 
 @pytest.fixture(scope="module")
@@ -258,13 +234,7 @@ def test_train_without_csv_registers_a_store_model(
     monkeypatch.setattr(cli_models, "train", lambda table: train(table, FAST))
     # The module's simulated store stands in for `clinch simulate --leads 1500` (the same intake,
     # with a fixed end in the past), so the test pays for one simulation, not two.
-    home.mkdir(parents=True)
-    source, copy = sqlite3.connect(store_file), sqlite3.connect(home / "clinch.sqlite")
-    try:
-        source.backup(copy)
-    finally:
-        source.close()
-        copy.close()
+    copy_database(store_file, home / "clinch.sqlite")
     runner = CliRunner()
     # The store's data ends at END: trained as of END, every lead is observed and labelled.
     argv = ["train", "--json", "--observe-days", "3", "--now", "2026-11-01"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,10 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from leads.db import make_engine, make_session_factory
 from leads.event_rules import EventIn
 from leads.intake import ingest_events
-from leads.migrate import upgrade
 from leads.models import Score
 from leads.scores import latest_scores
-from leads.simulator import simulate
 from leads.snapshots import lead_id_pages, load_snapshots
 from scoring.errors import ModelNotTrained
 from scoring.features import FEATURES_VERSION
@@ -25,25 +23,20 @@ from scoring.lead_scoring import rescore_chunk, rescore_leads
 from scoring.registry import ModelRegistry
 from scoring.scorer import Scorer
 from scoring.training import TrainingConfig, train
+from tests.simulated_store import END, copy_database
 
-END = datetime(2026, 11, 1, tzinfo=UTC)
 FAST = TrainingConfig(learning_rate=0.08, max_rounds=300, early_stopping_rounds=30, threads=1)
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
-    """A store of 1,000 simulated leads ending at END."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'clinch.sqlite'}"
-    upgrade(url)
-    engine = make_engine(url)
-    sessions = make_session_factory(engine)
-    events: list[EventIn] = [e for _, ev in simulate(leads=1000, seed=21, end=END) for e in ev]
-    with sessions() as session:
-        for start in range(0, len(events), 500):
-            ingest_events(session, batch=events[start : start + 500], received_at=END)
-        session.commit()
-    yield sessions
+def store(
+    tmp_path_factory: pytest.TempPathFactory, simulated_store: Path
+) -> Iterator[sessionmaker[Session]]:
+    """The module's copy of the run's store of 1,500 simulated leads ending at END."""
+    path = copy_database(simulated_store, tmp_path_factory.mktemp("store") / "clinch.sqlite")
+    engine = make_engine(f"sqlite:///{path}")
+    yield make_session_factory(engine)
     engine.dispose()
 
 
