@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from leads.models import (
@@ -253,8 +253,19 @@ def _write(session: Session, writes: _Writes) -> tuple[int, ...]:
     if writes.logs:
         session.execute(insert(Base.metadata.tables[NurtureStepLog.__tablename__]), writes.logs)
     if writes.advances:
-        session.execute(update(Enrollment), writes.advances)
+        session.execute(_ADVANCE, [{"enrollment": a["id"], **a} for a in writes.advances])
     return send_ids
+
+
+_ENROLLMENTS = Base.metadata.tables[Enrollment.__tablename__]
+_ADVANCED = ("status", "step_id", "visit", "variants", "next_run_at", "exit_reason",
+             "finished_at", "steps_run", "last_error")  # fmt: skip
+# One UPDATE by primary key, executed for every row of the batch at once.
+_ADVANCE = (
+    update(_ENROLLMENTS)
+    .where(_ENROLLMENTS.c.id == bindparam("enrollment"))
+    .values({name: bindparam(name) for name in _ADVANCED})
+)
 
 
 def run_tick(
