@@ -286,7 +286,20 @@ def sample_context(*, sparse: bool, catalog: Catalog | None = None) -> dict[str,
         "team_size": "11-50",
     }
     values = dict.fromkeys(full) if sparse else full
-    read = [
+    links = SampleLinks(catalog=catalog)
+    return {
+        "lead": Fields("lead", {**values, "email": "jane@example.invalid"}),
+        "company": "Example Inc.",
+        "plan": _sample_plan(catalog),
+        "pages": Items("pages", [] if sparse else _sample_pages()),
+        "track": links.track,
+        "checkout_url": links.checkout_url,
+        "unsubscribe_url": f"{_SAMPLE_URL}/n/u/sample",
+    }
+
+
+def _sample_pages() -> list[Fields]:
+    return [
         Fields(
             "page",
             {
@@ -309,16 +322,6 @@ def sample_context(*, sparse: bool, catalog: Catalog | None = None) -> dict[str,
             },
         ),
     ]
-    links = SampleLinks(catalog=catalog)
-    return {
-        "lead": Fields("lead", {**values, "email": "jane@example.invalid"}),
-        "company": "Example Inc.",
-        "plan": _sample_plan(catalog),
-        "pages": Items("pages", [] if sparse else read),
-        "track": links.track,
-        "checkout_url": links.checkout_url,
-        "unsubscribe_url": f"{_SAMPLE_URL}/n/u/sample",
-    }
 
 
 def _sample_plan(catalog: Catalog | None) -> Fields | Missing:

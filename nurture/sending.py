@@ -29,7 +29,7 @@ from nurture.config import NurtureConfig
 from nurture.errors import SendNotDead, SendNotFound, TemplateNotFound
 from nurture.message import build_message, message_id_for
 from nurture.personalisation import MailLinks, render_for_lead
-from nurture.rendering import RenderFailed
+from nurture.rendering import RenderedEmail, RenderFailed
 from nurture.send_batch import SendFacts, load_facts, standing_consents
 from nurture.templates import get_template
 
@@ -235,6 +235,22 @@ def _build(
     except (RenderFailed, TemplateNotFound) as exc:
         _fail(session, send, error=exc.message, now=now, backoff_seconds=config.retry_seconds)
         return None
+    return _claim_of(
+        send, lead, rendered, now=now, config=config, catalog=catalog, track_opens=track_opens
+    )
+
+
+def _claim_of(
+    send: NurtureSend,
+    lead: Lead,
+    rendered: RenderedEmail,
+    *,
+    now: datetime,
+    config: NurtureConfig,
+    catalog: Catalog | None,
+    track_opens: bool,
+) -> SendClaim:
+    assert lead.email
     links = MailLinks(config=config, catalog=catalog, send_id=send.id, lead_id=lead.id)
     message_id = message_id_for(send.id, sender=config.sender, public_url=config.public_url)
     message = build_message(
