@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from leads.models import Enrollment, NurtureSend
+from nurture.enrollments import Enrolled, enroll
 from nurture.exits import exit_for_leads
 from nurture.tick import TickResult, run_batch, run_tick
-from tests.nurture.factories_engine import MONDAY, add_event, config, enrolled, save
+from tests.nurture.factories_engine import MONDAY, add_event, config, enrolled, make_lead, save
 
 pytestmark = [
     pytest.mark.integration,
@@ -122,3 +123,30 @@ def test_an_exit_waits_for_a_tick_holding_the_enrollment_then_sees_its_advance(
         assert row is not None
         assert (row.status, row.exit_reason, row.step_id) == ("exited", "replied", "pause")
         assert session.scalar(select(func.count()).select_from(NurtureSend)) == 1
+
+
+def test_two_workers_enrolling_one_lead_at_once_make_one_enrollment(
+    pg_sessions: sessionmaker[Session],
+) -> None:
+    with pg_sessions.begin() as session:
+        key = save(session, SEQUENCE)
+        lead_id, _ = make_lead(session)
+    first = pg_sessions()
+    mine = enroll(first, lead_id=lead_id, sequence_key=key, at=MONDAY)
+    theirs: list[Enrolled] = []
+
+    def second() -> None:
+        with pg_sessions.begin() as session:
+            theirs.append(enroll(session, lead_id=lead_id, sequence_key=key, at=MONDAY))
+
+    racer = threading.Thread(target=second)
+    racer.start()
+    racer.join(timeout=1.0)
+    assert racer.is_alive(), "the second insert should wait on the first's unique entry"
+    first.commit()
+    first.close()
+    racer.join(timeout=10)
+    assert (mine.status, theirs[0].status) == ("enrolled", "already")
+    assert theirs[0].enrollment_id == mine.enrollment_id
+    with pg_sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Enrollment)) == 1
