@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from leads.models import ACTIVE_ENROLLMENT, Enrollment, NurtureStepLog, as_utc
 from nurture.claims import begin_writing
-from nurture.fact_loader import events_read, load_facts
+from nurture.fact_loader import events_read, load_facts, reads_routing
 from nurture.interpreter import CONVERTED, exit_detail, exit_reason
 from nurture.tick import Versions, load_versions
 
@@ -70,6 +70,8 @@ def exit_for_leads(
         now=at,
         event_types=events_read(versions.values()),
         default_timezone=default_timezone,
+        bands=False,  # no exit rule reads the band
+        routing=reads_routing(versions.values()),
     )
     ended: list[Ended] = []
     logs = []

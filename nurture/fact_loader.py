@@ -42,6 +42,22 @@ def events_read(sequences: Iterable[NurtureSequence]) -> frozenset[str]:
     return frozenset(types)
 
 
+def reads_bands(sequences: Iterable[NurtureSequence]) -> bool:
+    """Return whether any branch of these sequences tests the score band."""
+    return any(
+        c.bands is not None
+        for sequence in sequences
+        for step in sequence.steps
+        if isinstance(step, BranchStep)
+        for c, _ in step.cases
+    )
+
+
+def reads_routing(sequences: Iterable[NurtureSequence]) -> bool:
+    """Return whether any of these sequences exits when the lead is handed to routing."""
+    return any("became_hot" in sequence.exit_on for sequence in sequences)
+
+
 def load_facts(
     session: Session,
     *,
@@ -49,15 +65,17 @@ def load_facts(
     now: datetime,
     event_types: Collection[str],
     default_timezone: str = "UTC",
+    bands: bool = True,
+    routing: bool = True,
 ) -> dict[int, LeadFacts]:
-    """Return the facts of each lead that exists, as of `now`."""
+    """Return the facts of each lead that exists, as of `now` (bands, routing: skip if False)."""
     ids = sorted(set(lead_ids))
     if not ids:
         return {}
-    bands = _bands(session, ids)
+    band_of = _bands(session, ids) if bands else {}
     events = _latest_events(session, ids, event_types, now)
     consents = _marketing_consents(session, ids)
-    routed = _handed_to_routing(session, ids)
+    routed = _handed_to_routing(session, ids) if routing else set()
     sends = _recent_sends(session, ids, now)
     columns = [getattr(Lead, name) for name in ("id", "email", "status", *LEAD_TRAITS)]
     found: dict[int, LeadFacts] = {}
@@ -74,7 +92,7 @@ def load_facts(
             lead_id=lead_id,
             email=email,
             timezone=zone_name,
-            band=bands.get(lead_id),
+            band=band_of.get(lead_id),
             fields=fields,
             events=tuple(events.get(lead_id, ())),
             marketing_consent=consents.get(lead_id),

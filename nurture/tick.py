@@ -29,7 +29,7 @@ from leads.models import (
 from nurture.claims import Claimed, claim_due
 from nurture.config import NurtureConfig
 from nurture.definition import Sequence
-from nurture.fact_loader import events_read, load_facts
+from nurture.fact_loader import events_read, load_facts, reads_bands, reads_routing
 from nurture.facts import LeadFacts, Position
 from nurture.interpreter import ACTIVE, EXITED, LogEntry, RunOutcome, run_steps
 from nurture.sequence_file import sequence_of
@@ -115,6 +115,8 @@ def run_batch(
         now=now,
         event_types=events_read(in_batch),
         default_timezone=config.default_timezone,
+        bands=reads_bands(in_batch),
+        routing=reads_routing(in_batch),
     )
     writes = _Writes()
     for enrollment in claimed:

@@ -10,7 +10,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from leads.errors import LeadNotFound
-from leads.models import Enrollment, NurtureSend, NurtureStepLog, RoutingDecision
+from leads.models import Enrollment, NurtureSend, NurtureStepLog, QueuedLead, RoutingDecision
+from leads.scores import add_score
 from nurture import sequences
 from nurture.enrollments import (
     enroll,
@@ -297,3 +298,57 @@ def test_a_limit_stops_the_tick_early(sessions: sessionmaker[Session]) -> None:
             enrolled(session, key=key)
     assert run_tick(sessions, config=config(batch_size=2), now=MONDAY, limit=3).claimed == 3
     assert run_tick(sessions, config=config(batch_size=2), now=MONDAY).claimed == 2
+
+
+BRANCHING = """
+key: branching
+name: Branching
+steps:
+  - id: pick
+    branch:
+      cases:
+        - {when: {event: pricing_view, within: 7d}, goto: pricing}
+        - {when: {band: [warm]}, goto: warm}
+      otherwise: rest
+  - {id: pricing, email: pricing, next: end}
+  - {id: warm, email: warm, next: end}
+  - {id: rest, email: rest, next: end}
+  - {id: end, exit: completed}
+"""
+
+
+def _score(session: Session, lead_id: int, band: str, at: datetime) -> None:
+    add_score(
+        session,
+        lead_id=lead_id,
+        probability=0.5,
+        band=band,
+        model_version="t",
+        features_version="t",
+        reasons=[],
+        scored_at=at,
+    )
+
+
+def test_the_tick_reads_events_newest_bands_and_routing_from_the_store(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        key = save(session, BRANCHING)
+        looked, _, looked_email = enrolled(session, key=key)
+        add_event(session, looked_email, "pricing_view", MONDAY - timedelta(days=2))
+        warm, warm_lead, _ = enrolled(session, key=key)
+        _score(session, warm_lead, "cold", MONDAY - timedelta(days=3))
+        _score(session, warm_lead, "warm", MONDAY - timedelta(days=1))  # the newest counts
+        cooled, cooled_lead, _ = enrolled(session, key=key)
+        _score(session, cooled_lead, "warm", MONDAY - timedelta(days=3))
+        _score(session, cooled_lead, "cold", MONDAY - timedelta(days=1))
+        queued, queued_lead, _ = enrolled(session, key=key)
+        session.add(
+            QueuedLead(lead_id=queued_lead, segment="smb", band="hot", probability=0.9, why="t")
+        )
+    run_tick(sessions, config=config(), now=MONDAY)
+    with sessions() as session:
+        by = {s[0]: s[3] for s in sends(session)}
+        assert by == {looked: "pricing", warm: "warm", cooled: "rest"}
+        assert get_enrollment(session, enrollment_id=queued).exit_reason == "became_hot"
