@@ -17,9 +17,11 @@ from langchain_core.language_models import BaseChatModel
 from assistant.agent import AgentTools, answer_turn
 from assistant.grounding import check_answer
 from assistant.llm import llm_draft
+from assistant.schemas import Draft
 from clinch.assistant_wiring import build_agent_tools, open_chat_model
-from clinch.local_llm import LocalModelMissing
+from clinch.local_llm import LocalModelMissing, open_gguf_chat_model
 from clinch.wiring import open_clients
+from retrieval.schemas import RetrievedChunk
 from retrieval.search import search
 from tests.api.conftest import isolated_settings, link_model_cache
 from tests.demo_company import copy_demo
@@ -38,9 +40,10 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def chat_model() -> BaseChatModel:
-    model = open_chat_model(isolated_settings(Path("/nonexistent"), llm=f"gguf:{GGUF}"))
-    assert model is not None
-    return model
+    # The loader `CLINCH_LLM=gguf:PATH` calls (test_a_missing_gguf_file_is_a_clear_error checks
+    # that path), with shorter replies: with the catalog facts the agent adds, this model writes
+    # to the limit, and 200 tokens take 20-30 s a reply here; 64 still make sentences.
+    return open_gguf_chat_model(GGUF, max_new_tokens=64)
 
 
 @pytest.fixture(scope="module")
@@ -61,22 +64,33 @@ def tools(
 QUESTION = "Does Quillstack support SSO with SAML?"
 
 
-def test_the_real_model_drafts_from_the_sources_deterministically(tools: AgentTools) -> None:
-    assert tools.chat_model is not None
-    chunks = search(QUESTION, embedder=tools.embedder, store=tools.store, audience="prospect")
+@pytest.fixture(scope="module")
+def chunks(tools: AgentTools) -> list[RetrievedChunk]:
+    """The sources the question retrieves."""
+    return search(QUESTION, embedder=tools.embedder, store=tools.store, audience="prospect")
 
-    first = llm_draft(tools.chat_model, QUESTION, chunks, facts=[], company=tools.company)
+
+@pytest.fixture(scope="module")
+def draft(tools: AgentTools, chunks: list[RetrievedChunk]) -> Draft:
+    """The real model's draft from those sources (generated once for the module)."""
+    assert tools.chat_model is not None
+    return llm_draft(tools.chat_model, QUESTION, chunks, facts=[], company=tools.company)
+
+
+def test_the_real_model_drafts_from_the_sources_deterministically(
+    tools: AgentTools, chunks: list[RetrievedChunk], draft: Draft
+) -> None:
+    assert tools.chat_model is not None
     again = llm_draft(tools.chat_model, QUESTION, chunks, facts=[], company=tools.company)
 
-    assert first.text  # the model wrote something
-    assert first == again  # greedy decoding
-    assert {c.source for c in first.citations} <= {c.source for c in chunks}
+    assert draft.text  # the model wrote something
+    assert draft == again  # greedy decoding
+    assert {c.source for c in draft.citations} <= {c.source for c in chunks}
 
 
-def test_the_agent_uses_a_real_draft_only_when_it_is_grounded(tools: AgentTools) -> None:
-    assert tools.chat_model is not None
-    chunks = search(QUESTION, embedder=tools.embedder, store=tools.store, audience="prospect")
-    draft = llm_draft(tools.chat_model, QUESTION, chunks, facts=[], company=tools.company)
+def test_the_agent_uses_a_real_draft_only_when_it_is_grounded(
+    tools: AgentTools, chunks: list[RetrievedChunk], draft: Draft
+) -> None:
     sources = {i: c.text for i, c in enumerate(chunks, 1)}
     grounded = (
         bool(draft.citations)
