@@ -7,9 +7,10 @@ three days does not stay "active" after a purchase. Nothing here commits.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -46,20 +47,7 @@ def exit_for_leads(
         return []
     at = as_utc(at)
     begin_writing(session)
-    query = (
-        select(
-            Enrollment.id,
-            Enrollment.lead_id,
-            Enrollment.sequence_id,
-            Enrollment.version,
-            Enrollment.step_id,
-            Enrollment.entered_at,
-        )
-        .where(Enrollment.lead_id.in_(ids), Enrollment.status == ACTIVE_ENROLLMENT)
-        .order_by(Enrollment.id)
-        .with_for_update()  # wait for a tick running one of them; then see its advance
-    )
-    rows = session.execute(query).all()
+    rows = _active_rows(session, ids)
     if not rows:
         return []
     versions: Versions = {}
@@ -73,35 +61,36 @@ def exit_for_leads(
         bands=False,  # no exit rule reads the band
         routing=reads_routing(versions.values()),
     )
-    ended: list[Ended] = []
-    logs = []
+    ended: list[tuple[Ended, Any]] = []
     for row in rows:
         sequence, lead = versions.get((row.sequence_id, row.version)), facts.get(row.lead_id)
         if sequence is None or lead is None:
             continue  # the tick ends it with the error named
         found = exit_reason(sequence, lead, entered_at=as_utc(row.entered_at), now=at)
-        if found is None:
-            continue
-        status, reason = found
-        ended.append(Ended(row.id, row.lead_id, status, reason))
-        logs.append(
-            {
-                "enrollment_id": row.id,
-                "sequence_id": row.sequence_id,
-                "version": row.version,
-                "step_id": row.step_id,
-                "kind": "converted" if status == CONVERTED else "exited",
-                "detail": exit_detail(reason),
-                "at": at,
-            }
-        )
+        if found is not None:
+            ended.append((Ended(row.id, row.lead_id, *found), row))
     _end(session, ended, at=at)
-    if logs:
-        session.execute(insert(NurtureStepLog), logs)
-    return ended
+    return [e for e, _ in ended]
 
 
-def _end(session: Session, ended: list[Ended], *, at: datetime) -> None:
+def _active_rows(session: Session, ids: list[int]) -> Sequence[Any]:
+    query = (
+        select(
+            Enrollment.id,
+            Enrollment.lead_id,
+            Enrollment.sequence_id,
+            Enrollment.version,
+            Enrollment.step_id,
+            Enrollment.entered_at,
+        )
+        .where(Enrollment.lead_id.in_(ids), Enrollment.status == ACTIVE_ENROLLMENT)
+        .order_by(Enrollment.id)
+        .with_for_update()  # wait for a tick running one of them; then see its advance
+    )
+    return session.execute(query).all()
+
+
+def _end(session: Session, ended: list[tuple[Ended, Any]], *, at: datetime) -> None:
     if not ended:
         return
     session.execute(
@@ -114,6 +103,21 @@ def _end(session: Session, ended: list[Ended], *, at: datetime) -> None:
                 "next_run_at": None,
                 "finished_at": at,
             }
-            for e in ended
+            for e, _ in ended
+        ],
+    )
+    session.execute(
+        insert(NurtureStepLog),
+        [
+            {
+                "enrollment_id": e.enrollment_id,
+                "sequence_id": row.sequence_id,
+                "version": row.version,
+                "step_id": row.step_id,
+                "kind": "converted" if e.status == CONVERTED else "exited",
+                "detail": exit_detail(e.reason),
+                "at": at,
+            }
+            for e, row in ended
         ],
     )

@@ -31,7 +31,7 @@ from nurture.config import NurtureConfig
 from nurture.definition import Sequence
 from nurture.fact_loader import events_read, load_facts, reads_bands, reads_routing
 from nurture.facts import LeadFacts, Position
-from nurture.interpreter import ACTIVE, EXITED, LogEntry, RunOutcome, run_steps
+from nurture.interpreter import ACTIVE, EXITED, EmailToWrite, LogEntry, RunOutcome, run_steps
 from nurture.sequence_file import sequence_of
 
 _log = logging.getLogger("nurture.tick")
@@ -161,24 +161,7 @@ def _run_one(
 def _collect(
     enrollment: Claimed, outcome: RunOutcome, *, email: str | None, now: datetime, out: _Writes
 ) -> None:
-    for sent in outcome.emails:
-        out.sends.append(
-            {
-                "enrollment_id": enrollment.id,
-                "step_id": sent.step_id,
-                "visit": sent.visit,
-                "lead_id": enrollment.lead_id,
-                "sequence_id": enrollment.sequence_id,
-                "version": enrollment.version,
-                "template": sent.template,
-                "variant": sent.variant,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "to_email": email,
-                "created_at": now,
-            }
-        )
+    out.sends.extend(_send_row(enrollment, sent, email=email, now=now) for sent in outcome.emails)
     # "sent" is logged by delivery when the mail is really out (nurture.sending); here the
     # outbox row itself records that the email was written.
     out.logs.extend(_log_row(enrollment, e) for e in outcome.log if e.kind not in NOT_STORED)
@@ -187,7 +170,7 @@ def _collect(
         next_run = now + timedelta(minutes=1)  # never due again in the same tick
     out.advances.append(
         {
-            "id": enrollment.id,
+            "enrollment": enrollment.id,
             "status": outcome.status,
             "step_id": outcome.step_id,
             "visit": outcome.visit,
@@ -202,6 +185,26 @@ def _collect(
     out.steps += outcome.steps_run
     out.ended += outcome.status != ACTIVE
     out.errors += outcome.error is not None
+
+
+def _send_row(
+    enrollment: Claimed, sent: EmailToWrite, *, email: str | None, now: datetime
+) -> dict[str, Any]:
+    return {
+        "enrollment_id": enrollment.id,
+        "step_id": sent.step_id,
+        "visit": sent.visit,
+        "lead_id": enrollment.lead_id,
+        "sequence_id": enrollment.sequence_id,
+        "version": enrollment.version,
+        "template": sent.template,
+        "variant": sent.variant,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "to_email": email,
+        "created_at": now,
+    }
 
 
 def _log_row(enrollment: Claimed, entry: LogEntry) -> dict[str, Any]:
@@ -255,7 +258,7 @@ def _write(session: Session, writes: _Writes) -> tuple[int, ...]:
     if writes.logs:
         session.execute(insert(Base.metadata.tables[NurtureStepLog.__tablename__]), writes.logs)
     if writes.advances:
-        session.execute(_ADVANCE, [{"enrollment": a["id"], **a} for a in writes.advances])
+        session.execute(_ADVANCE, writes.advances)
     return send_ids
 
 
