@@ -159,3 +159,44 @@ def _print_figures(figures: dict[str, object]) -> None:
             )
         )
     console.print(table)
+
+
+@simulate_app.command("nurture")
+def nurture_command(
+    days: Annotated[int, typer.Option(min=1, max=90, help="Simulated days, ending now")] = 21,
+    seed: Annotated[int, typer.Option(help="Random seed of the simulated answers")] = 7,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Run the real nurture engine over the last DAYS on a simulated clock (see the module)."""
+    from clinch.assistant_wiring import load_public_catalog
+    from clinch.nurture_config import nurture_config
+    from clinch.nurture_delivery import NurtureMailClients
+    from clinch.nurture_simulation import simulate_nurture
+
+    settings = get_settings()
+    configure_process(settings)
+    engine, sessions = open_database(settings)
+    try:
+        found = load_public_catalog(sessions, company=settings.company_name)
+        result = simulate_nurture(
+            sessions,
+            mail=NurtureMailClients(settings, sessions=sessions),
+            config=nurture_config(settings),
+            catalog=found[0] if found else None,
+            signing_key=settings.signing_key(),
+            now=datetime.now(UTC),
+            days=days,
+            seed=seed,
+        )
+    finally:
+        engine.dispose()
+    if as_json:
+        print_json(console, vars(result))
+        return
+    answers = ", ".join(f"{n} {kind}" for kind, n in sorted(result.answers.items())) or "none"
+    console.print(
+        f"{result.enrolled} leads enrolled {days} days ago; {result.ticks} hourly ticks ran "
+        f"{result.steps} steps and sent {result.sent} emails; answers: {answers}; "
+        f"{result.ended} enrollments ended on an answer",
+        soft_wrap=True,
+    )
