@@ -113,6 +113,7 @@ def test_no_lead_gets_more_than_the_weekly_cap_or_mail_in_its_quiet_hours(
             .where(NurtureSend.status == "sent")
         ).all()
     for lead_id, sent_at, timezone, country in rows:
+        assert sent_at is not None
         at = sent_at.replace(tzinfo=UTC)
         by_lead[lead_id].append(at)
         tz = zone(lead_zone_name(timezone=timezone, country=country, default="UTC"))
