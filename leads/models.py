@@ -548,8 +548,9 @@ class Enrollment(Base):
     # active → completed (ran out of steps) | converted (reached the goal) | exited (a condition).
     status: Mapped[str] = mapped_column(String(20), default=ACTIVE_ENROLLMENT)
     step_id: Mapped[str | None] = mapped_column(String(STEP_ID_MAX), nullable=True)
-    # How many times the enrollment has entered its current step: part of a send's key, so a
-    # loop (with a wait in it) sends its email again, but one visit never sends twice.
+    # The round of the sequence the enrollment is in: it goes up when a step leads back to a step
+    # at or above itself in the file. Part of a send's key, so a loop (it has a wait in it) sends
+    # its email again each round, while one round never sends a step twice.
     visit: Mapped[int] = mapped_column(Integer, default=1)
     next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # Split step id → the variant this enrollment drew.
