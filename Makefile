@@ -35,10 +35,10 @@ demo: $(STAMP)
 	$(BIN)/clinch leads rescore
 	# Hot leads to reps on shift (the rest queue for the next shift), the others to nurture.
 	$(BIN)/clinch routing route --all
-	# The nurture templates and sequences; then three simulated weeks of the real engine (the
+	# The nurture templates and sequences; then ten simulated days of the real engine (the
 	# leads sent to nurture get their mail in var/outbox/nurture and answer some of it).
 	$(BIN)/clinch nurture load demo/nurture
-	$(BIN)/clinch simulate nurture --days 21
+	$(BIN)/clinch simulate nurture --days 10
 
 run: demo
 	$(BIN)/clinch up

@@ -163,7 +163,7 @@ def _print_figures(figures: dict[str, object]) -> None:
 
 @simulate_app.command("nurture")
 def nurture_command(
-    days: Annotated[int, typer.Option(min=1, max=90, help="Simulated days, ending now")] = 21,
+    days: Annotated[int, typer.Option(min=1, max=90, help="Simulated days, ending now")] = 10,
     seed: Annotated[int, typer.Option(help="Random seed of the simulated answers")] = 7,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:

@@ -1,4 +1,4 @@
-"""Simulated weeks of nurture for the demo: the real engine and delivery on a simulated clock.
+"""Simulated days of nurture for the demo: the real engine and delivery on a simulated clock.
 
 Leads the router sent to nurture are enrolled `days` ago; then, hour by simulated hour, the real
 tick runs the due steps, the real delivery writes the mail to the outbox folder, and simulated
