@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -16,67 +11,30 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.app import create_app
-from api.resources import AppResources
-from clinch.server import build_resources
-from clinch.settings import Settings
 from leads.db import unit_of_work
 from leads.models import Event, Lead, Notification, utcnow
 from retrieval.embedder import SentenceEmbedder
-from tests.api.conftest import isolated_settings, link_model_cache
+from tests.api.live_app import (
+    NEEDS_CHROMIUM,
+    NEEDS_PLAYWRIGHT,
+    LiveApp,
+    chromium_page,
+    home_settings,
+    live_app,
+)
 from tests.checkout.factories import aged_link, link, make_lead, make_rep, own_account
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (.ci/run installs Debian's)"),
-    pytest.mark.skipif(
-        importlib.util.find_spec("playwright") is None, reason="needs playwright (a dev extra)"
-    ),
-]
-START_TIMEOUT_S = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+pytestmark = [pytest.mark.slow, NEEDS_CHROMIUM, NEEDS_PLAYWRIGHT]
 
 
 @pytest.fixture(scope="module")
 def served(
     tmp_path_factory: pytest.TempPathFactory, embedder: SentenceEmbedder
-) -> Iterator[tuple[str, AppResources]]:
-    """The app as `clinch serve` builds it, served by uvicorn on a thread; its address."""
-    import uvicorn
-
+) -> Iterator[LiveApp]:
+    """The app as `clinch serve` builds it, served by uvicorn on a thread."""
     del embedder  # the shared ONNX export must exist before it is linked
-    home = tmp_path_factory.mktemp("checkout-home")
-    link_model_cache(home)
-    settings: Settings = isolated_settings(home)
-    opened: list[AppResources] = []
-
-    def open_resources() -> AppResources:
-        opened.append(build_resources(settings))
-        return opened[0]
-
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(open_resources), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="checkout-uvicorn", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                pytest.fail("the API did not start")
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}", opened[0]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with live_app(home_settings(tmp_path_factory, "checkout"), name="checkout") as app:
+        yield app
 
 
 def _seed(sessions: sessionmaker[Session]) -> tuple[int, int]:
@@ -89,54 +47,47 @@ def _seed(sessions: sessionmaker[Session]) -> tuple[int, int]:
 
 
 def test_a_prospect_pays_a_checkout_link_and_gets_a_receipt(
-    served: tuple[str, AppResources],
+    served: LiveApp,
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    base, resources = served
+    base, resources = served.base, served.resources
     lead_id, _ = _seed(resources.sessions)
     token = link(key=resources.signing_key, plan_id="team", period="monthly", lead_id=lead_id)
     expired = aged_link(token, key=resources.signing_key, age_s=resources.checkout_ttl_s + 60)
     assert httpx.get(f"{base}/checkout/{token}", timeout=10).status_code == 200
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            page = browser.new_page()
-            response = page.goto(f"{base}/checkout/{expired}")
-            assert response is not None
-            assert response.status == 410
-            expect(page.locator("#checkout-title")).to_have_text("This checkout link has expired")
-            expect(page.locator("#checkout-problem-next")).to_contain_text("a new checkout link")
+    with chromium_page() as page:
+        response = page.goto(f"{base}/checkout/{expired}")
+        assert response is not None
+        assert response.status == 410
+        expect(page.locator("#checkout-title")).to_have_text("This checkout link has expired")
+        expect(page.locator("#checkout-problem-next")).to_contain_text("a new checkout link")
 
-            page.goto(f"{base}/checkout/{token}")
-            expect(page.locator("#checkout-plan")).to_have_text("Team")
-            expect(page.locator("#checkout-period")).to_have_text("Billed monthly")
-            expect(page.locator("#checkout-unit-price")).to_have_text("$8.50 per seat per month")
-            expect(page.locator("#checkout-email")).to_have_value("grace@hopper.example")
-            expect(page.locator("#checkout-total")).to_have_text("$8.50")
-            expect(page.locator("#checkout-demo-note")).to_contain_text("nothing is charged")
-            # The total follows the seats, exactly (3 × $8.50), before anything is sent.
-            page.fill("#checkout-quantity", "3")
-            expect(page.locator("#checkout-total")).to_have_text("$25.50")
-            expect(page.locator("#checkout-pay")).to_have_text("Pay $25.50")
+        page.goto(f"{base}/checkout/{token}")
+        expect(page.locator("#checkout-plan")).to_have_text("Team")
+        expect(page.locator("#checkout-period")).to_have_text("Billed monthly")
+        expect(page.locator("#checkout-unit-price")).to_have_text("$8.50 per seat per month")
+        expect(page.locator("#checkout-email")).to_have_value("grace@hopper.example")
+        expect(page.locator("#checkout-total")).to_have_text("$8.50")
+        expect(page.locator("#checkout-demo-note")).to_contain_text("nothing is charged")
+        # The total follows the seats, exactly (3 × $8.50), before anything is sent.
+        page.fill("#checkout-quantity", "3")
+        expect(page.locator("#checkout-total")).to_have_text("$25.50")
+        expect(page.locator("#checkout-pay")).to_have_text("Pay $25.50")
 
-            page.click("#checkout-pay")
-            expect(page.locator("#checkout-title")).to_have_text("Payment received")
-            expect(page.locator("#receipt-plan")).to_have_text("Team")
-            expect(page.locator("#receipt-quantity")).to_have_text("3")
-            expect(page.locator("#receipt-total")).to_have_text("$25.50")
-            expect(page.locator("#receipt-email")).to_have_text("grace@hopper.example")
-            expect(page.locator("#receipt-reference")).to_contain_text("cs_demo_")
-            expect(page.locator("#checkout-receipt")).to_contain_text("account manager")
-            expect(page.locator("#checkout-demo-note")).to_contain_text("no card was charged")
+        page.click("#checkout-pay")
+        expect(page.locator("#checkout-title")).to_have_text("Payment received")
+        expect(page.locator("#receipt-plan")).to_have_text("Team")
+        expect(page.locator("#receipt-quantity")).to_have_text("3")
+        expect(page.locator("#receipt-total")).to_have_text("$25.50")
+        expect(page.locator("#receipt-email")).to_have_text("grace@hopper.example")
+        expect(page.locator("#receipt-reference")).to_contain_text("cs_demo_")
+        expect(page.locator("#checkout-receipt")).to_contain_text("account manager")
+        expect(page.locator("#checkout-demo-note")).to_contain_text("no card was charged")
 
-            page.reload()  # the browser sends the form again: the same payment, not a second
-            expect(page.locator("#checkout-title")).to_have_text("Already paid")
-            expect(page.locator("#receipt-total")).to_have_text("$25.50")
-        finally:
-            browser.close()
+        page.reload()  # the browser sends the form again: the same payment, not a second
+        expect(page.locator("#checkout-title")).to_have_text("Already paid")
+        expect(page.locator("#receipt-total")).to_have_text("$25.50")
 
     with unit_of_work(resources.sessions) as session:
         lead = session.get(Lead, lead_id)

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -14,29 +9,24 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.app import create_app
 from api.auth import create_key
-from api.resources import AppResources
-from clinch.server import build_resources
-from clinch.settings import Settings
 from leads.conversations import add_message, start_conversation
 from leads.db import unit_of_work
 from retrieval.embedder import SentenceEmbedder
 from routing.service import route_lead
-from tests.api.conftest import isolated_settings, link_model_cache
+from tests.api.live_app import (
+    NEEDS_CHROMIUM,
+    NEEDS_PLAYWRIGHT,
+    LiveApp,
+    chromium_page,
+    home_settings,
+    live_app,
+)
 from tests.routing.factories import add_reps, loaded, make_lead
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (.ci/run installs Debian's)"),
-    pytest.mark.skipif(
-        importlib.util.find_spec("playwright") is None, reason="needs playwright (a dev extra)"
-    ),
-]
+pytestmark = [pytest.mark.slow, NEEDS_CHROMIUM, NEEDS_PLAYWRIGHT]
 RULES_TEXT = "segments:\n  - {name: inbox, assign_at: 0.3, nurture: n-inbox}\n"
 RULES = loaded(RULES_TEXT)
-START_TIMEOUT_S = 60.0
 
 
 def _zone_at_noon() -> str:
@@ -45,48 +35,16 @@ def _zone_at_noon() -> str:
     return "Etc/UTC" if offset == 0 else f"Etc/GMT{-offset:+d}"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(
     tmp_path_factory: pytest.TempPathFactory, embedder: SentenceEmbedder
-) -> Iterator[tuple[str, sessionmaker[Session]]]:
-    """The app as `clinch serve` builds it, served by uvicorn on a thread; its address."""
-    import uvicorn
-
+) -> Iterator[LiveApp]:
+    """The app as `clinch serve` builds it, served by uvicorn on a thread."""
     del embedder  # the shared ONNX export must exist before it is linked
-    home = tmp_path_factory.mktemp("inbox-home")
-    link_model_cache(home)
-    settings: Settings = isolated_settings(home)
+    settings = home_settings(tmp_path_factory, "inbox")
     settings.routing_rules_path.write_text(RULES_TEXT)
-    opened: list[AppResources] = []
-
-    def open_resources() -> AppResources:
-        opened.append(build_resources(settings))
-        return opened[0]
-
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(open_resources), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="inbox-uvicorn", daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                pytest.fail("the API did not start")
-            time.sleep(0.2)
-        yield base, opened[0].sessions
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with live_app(settings, name="inbox") as app:
+        yield app
 
 
 def _seed(sessions: sessionmaker[Session]) -> tuple[str, list[int]]:
@@ -116,78 +74,69 @@ def _seed(sessions: sessionmaker[Session]) -> tuple[str, list[int]]:
 
 
 def test_a_rep_works_their_leads_in_the_inbox(
-    served: tuple[str, sessionmaker[Session]],
+    served: LiveApp,
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    base, sessions = served
-    key, (top, second, third) = _seed(sessions)
+    base = served.base
+    key, (top, second, third) = _seed(served.resources.sessions)
     assert httpx.get(f"{base}/inbox", timeout=10).headers["content-type"].startswith("text/html")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+    with chromium_page() as page:
+        page.goto(f"{base}/inbox")
+        # A wrong key: the API's own words are shown.
+        page.fill("#inbox-key", "clk_not-a-real-key-at-all")
+        page.click("#inbox-key-form button[type=submit]")
+        expect(page.locator("#inbox-error")).to_contain_text("unknown API key")
+
+        page.fill("#inbox-key", key)
+        page.click("#inbox-key-form button[type=submit]")
+        expect(page.locator("#inbox-rep")).to_have_text("Ivy Inbox")
+        expect(page.locator("#inbox-error")).to_be_hidden()
+        expect(page.locator("#inbox-key-form")).to_be_hidden()
+        cards = page.locator(".inbox-lead")
+        expect(cards).to_have_count(2)
+        assert [cards.nth(i).get_attribute("data-lead-id") for i in range(2)] == [
+            str(top),
+            str(second),
+        ]
+        first = page.locator(f'.inbox-lead[data-lead-id="{top}"]')
+        expect(first.locator(".inbox-band")).to_have_text("hot")
+        expect(first.locator(".inbox-score")).to_have_text("90% likely to buy")
+        expect(first.locator(".inbox-sla")).to_contain_text("left")
+        expect(first.locator(".inbox-reasons")).to_contain_text("score 90% ≥ 30% for inbox")
+        expect(first.locator(".inbox-excerpt")).to_contain_text("Can I talk to a person?")
+        queued = page.locator(f'.inbox-queued[data-lead-id="{third}"]')
+        expect(queued).to_contain_text("can take it now")
+
+        first.locator('button[data-action="accept"]').click()
+        expect(first).to_have_attribute("data-state", "accepted")
+        expect(first.locator(".inbox-state")).to_have_text("accepted")
+        expect(first.locator('button[data-action="accept"]')).to_have_count(0)
+        expect(first.locator(".inbox-sla")).to_have_text("SLA met")
+
+        # Lost asks why; without a reason the API refuses and the page says why.
+        other = page.locator(f'.inbox-lead[data-lead-id="{second}"]')
+        other.locator('button[data-action="lost"]').click()
+        form = other.locator('.inbox-reason[data-action="lost"]')
+        expect(form.locator("textarea")).to_be_visible()
+        form.locator("button[type=submit]").click()
+        expect(page.locator("#inbox-error")).to_contain_text("a lost lead needs a reason")
+        form.locator("textarea").fill("chose a competitor")
+        form.locator("button[type=submit]").click()
+        # Closing it freed room: the queued lead is offered to Ivy.
+        expect(other).to_have_count(0)
+        expect(page.locator(f'.inbox-lead[data-lead-id="{third}"]')).to_have_attribute(
+            "data-state", "offered"
         )
-        try:
-            page = browser.new_page()
-            page.goto(f"{base}/inbox")
-            # A wrong key: the API's own words are shown.
-            page.fill("#inbox-key", "clk_not-a-real-key-at-all")
-            page.click("#inbox-key-form button[type=submit]")
-            expect(page.locator("#inbox-error")).to_contain_text("unknown API key")
+        expect(page.locator("#inbox-queue")).to_contain_text("Nobody is waiting.")
+        expect(page.locator("#inbox-error")).to_be_hidden()
 
-            page.fill("#inbox-key", key)
-            page.click("#inbox-key-form button[type=submit]")
-            expect(page.locator("#inbox-rep")).to_have_text("Ivy Inbox")
-            expect(page.locator("#inbox-error")).to_be_hidden()
-            expect(page.locator("#inbox-key-form")).to_be_hidden()
-            cards = page.locator(".inbox-lead")
-            expect(cards).to_have_count(2)
-            assert [cards.nth(i).get_attribute("data-lead-id") for i in range(2)] == [
-                str(top),
-                str(second),
-            ]
-            first = page.locator(f'.inbox-lead[data-lead-id="{top}"]')
-            expect(first.locator(".inbox-band")).to_have_text("hot")
-            expect(first.locator(".inbox-score")).to_have_text("90% likely to buy")
-            expect(first.locator(".inbox-sla")).to_contain_text("left")
-            expect(first.locator(".inbox-reasons")).to_contain_text("score 90% ≥ 30% for inbox")
-            expect(first.locator(".inbox-excerpt")).to_contain_text("Can I talk to a person?")
-            queued = page.locator(f'.inbox-queued[data-lead-id="{third}"]')
-            expect(queued).to_contain_text("can take it now")
+        # The chat that asked for a person: take it over and write in it.
+        first.locator(".inbox-takeover").click()
+        expect(page.locator("#inbox-chat-log")).to_contain_text("Ivy Inbox from our team joined")
+        page.fill("#inbox-chat-input", "Hi, Ivy here.")
+        page.press("#inbox-chat-input", "Enter")
+        expect(page.locator("#inbox-chat-log")).to_contain_text("Hi, Ivy here.")
 
-            first.locator('button[data-action="accept"]').click()
-            expect(first).to_have_attribute("data-state", "accepted")
-            expect(first.locator(".inbox-state")).to_have_text("accepted")
-            expect(first.locator('button[data-action="accept"]')).to_have_count(0)
-            expect(first.locator(".inbox-sla")).to_have_text("SLA met")
-
-            # Lost asks why; without a reason the API refuses and the page says why.
-            other = page.locator(f'.inbox-lead[data-lead-id="{second}"]')
-            other.locator('button[data-action="lost"]').click()
-            form = other.locator('.inbox-reason[data-action="lost"]')
-            expect(form.locator("textarea")).to_be_visible()
-            form.locator("button[type=submit]").click()
-            expect(page.locator("#inbox-error")).to_contain_text("a lost lead needs a reason")
-            form.locator("textarea").fill("chose a competitor")
-            form.locator("button[type=submit]").click()
-            # Closing it freed room: the queued lead is offered to Ivy.
-            expect(other).to_have_count(0)
-            expect(page.locator(f'.inbox-lead[data-lead-id="{third}"]')).to_have_attribute(
-                "data-state", "offered"
-            )
-            expect(page.locator("#inbox-queue")).to_contain_text("Nobody is waiting.")
-            expect(page.locator("#inbox-error")).to_be_hidden()
-
-            # The chat that asked for a person: take it over and write in it.
-            first.locator(".inbox-takeover").click()
-            expect(page.locator("#inbox-chat-log")).to_contain_text(
-                "Ivy Inbox from our team joined"
-            )
-            page.fill("#inbox-chat-input", "Hi, Ivy here.")
-            page.press("#inbox-chat-input", "Enter")
-            expect(page.locator("#inbox-chat-log")).to_contain_text("Hi, Ivy here.")
-
-            page.locator("#inbox-available").uncheck()
-            expect(page.locator("#inbox-notice")).to_contain_text("You are away")
-        finally:
-            browser.close()
+        page.locator("#inbox-available").uncheck()
+        expect(page.locator("#inbox-notice")).to_contain_text("You are away")

@@ -3,9 +3,6 @@ URL), one-click unsubscribe (never on a GET), opens; altered and expired links i
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -17,10 +14,7 @@ from itsdangerous import timed
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.app import create_app
 from api.resources import AppResources
-from clinch.server import build_resources
-from clinch.settings import Settings
 from leads.consents import current_consents
 from leads.db import unit_of_work
 from leads.models import Event, NurtureSend, NurtureStepLog, utcnow
@@ -28,12 +22,10 @@ from nurture.config import NurtureConfig
 from nurture.links import click_link, open_link, sign_click, unsubscribe_link
 from nurture.sending import claim_send
 from retrieval.embedder import SentenceEmbedder
-from tests.api.conftest import isolated_settings, link_model_cache
+from tests.api.live_app import NEEDS_CHROMIUM, chromium_page, home_settings, live_app
 from tests.nurture.factories_mail import add_templates, catalog, make_lead, make_send
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml"}
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-START_TIMEOUT_S = 60.0
 TARGET = "https://docs.quillstack.test/start?utm_source=nurture"
 
 
@@ -54,54 +46,24 @@ class Api:
     queued: Queued
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceEmbedder) -> Iterator[Api]:
     """The app as `clinch serve` builds it, served by uvicorn on a thread (queues recorded)."""
-    import uvicorn
-
     del embedder  # the shared ONNX export must exist before it is linked
-    home = tmp_path_factory.mktemp("nurture-links-home")
-    link_model_cache(home)
-    settings: Settings = isolated_settings(home, company_name="Quillstack")
+    settings = home_settings(tmp_path_factory, "nurture-links", company_name="Quillstack")
     queued = Queued()
-    opened: list[AppResources] = []
 
-    def open_resources() -> AppResources:
-        built = build_resources(settings)
-        opened.append(
-            replace(
-                built,
-                enqueue_rescore=queued.rescores.append,
-                enqueue_nurture_exits=queued.exits.append,
-            )
+    def recording(built: AppResources) -> AppResources:
+        return replace(
+            built, enqueue_rescore=queued.rescores.append, enqueue_nurture_exits=queued.exits.append
         )
-        return opened[0]
 
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(open_resources), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, name="nurture-links-uvicorn", daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                pytest.fail("the API did not start")
-            time.sleep(0.2)
-        with httpx.Client(base_url=base, follow_redirects=False, timeout=30) as client:
-            resources = opened[0]
-            yield Api(client, base, resources.sessions, resources.nurture, queued)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with (
+        live_app(settings, name="nurture-links", adapt=recording) as app,
+        httpx.Client(base_url=app.base, follow_redirects=False, timeout=30) as client,
+    ):
+        resources = app.resources
+        yield Api(client, app.base, resources.sessions, resources.nurture, queued)
 
 
 def _send(api: Api, email: str) -> tuple[int, int]:
@@ -227,31 +189,24 @@ def test_an_open_returns_a_pixel_and_is_stored_once(api: Api) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (.ci/run installs Debian's)")
+@NEEDS_CHROMIUM
 def test_a_reader_in_a_browser_follows_a_link_and_unsubscribes_with_the_button(api: Api) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     lead_id, send_id = _send(api, "reader@acme.test")
     target = f"{api.base}/inbox"  # a page the app serves, so the browser lands somewhere real
     click = _local(click_link(api.config, send_id=send_id, url=target))
     unsubscribe = _local(unsubscribe_link(api.config, send_id=send_id))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            page = browser.new_page()
-            page.goto(f"{api.base}{click}")
-            assert page.url == target
-            page.goto(f"{api.base}{unsubscribe}")
-            expect(page.locator("h1")).to_have_text("Unsubscribe from Quillstack")
-            assert _events(api, lead_id, "unsubscribe") == []
-            page.click("button[type=submit]")
-            expect(page.locator("h1")).to_have_text("You are unsubscribed")
-            expect(page.locator("body")).to_contain_text("r•••••@acme.test")
-            page.goto(f"{api.base}/n/u/not-a-real-token")
-            expect(page.locator("h1")).to_have_text("This link is not valid")
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        page.goto(f"{api.base}{click}")
+        assert page.url == target
+        page.goto(f"{api.base}{unsubscribe}")
+        expect(page.locator("h1")).to_have_text("Unsubscribe from Quillstack")
+        assert _events(api, lead_id, "unsubscribe") == []
+        page.click("button[type=submit]")
+        expect(page.locator("h1")).to_have_text("You are unsubscribed")
+        expect(page.locator("body")).to_contain_text("r•••••@acme.test")
+        page.goto(f"{api.base}/n/u/not-a-real-token")
+        expect(page.locator("h1")).to_have_text("This link is not valid")
     assert len(_events(api, lead_id, "email_clicked")) == 1
     assert len(_events(api, lead_id, "unsubscribe")) == 1
