@@ -24,6 +24,7 @@ from api.routes import (
     reps,
     search,
     sessions,
+    staff,
     widget,
 )
 
@@ -70,6 +71,7 @@ def create_app(open_resources: Callable[[], AppResources]) -> FastAPI:
         nurture,
         nurture_links,
         marketing,
+        staff,
     ):
         app.include_router(module.router)
     return app

@@ -8,44 +8,10 @@
   var me = null;
   var chat = null; // {sessionId, lastId, timer}
   var errorFrom = null; // "refresh" | "action": refresh errors clear on the next good refresh
-  var $ = function (id) { return document.getElementById(id); };
-
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
-
-  function detailOf(body, status) {
-    var detail = body && body.detail;
-    if (typeof detail === "string") { return detail; }
-    if (Array.isArray(detail)) {
-      return detail.map(function (d) {
-        return d && d.problem ? (d.field ? d.field + ": " : "") + d.problem : JSON.stringify(d);
-      }).join("; ");
-    }
-    return "the server answered " + status;
-  }
-
-  function api(method, path, body) {
-    var headers = { "Authorization": "Bearer " + sessionStorage.getItem(KEY) };
-    if (body !== undefined) { headers["Content-Type"] = "application/json"; }
-    return fetch(path, {
-      method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body)
-    }).then(function (response) {
-      return response.text().then(function (text) {
-        var parsed = null;
-        try { parsed = text ? JSON.parse(text) : null; } catch (e) { parsed = null; }
-        if (!response.ok) {
-          var error = new Error(detailOf(parsed, response.status));
-          error.status = response.status;
-          throw error;
-        }
-        return parsed;
-      });
-    });
-  }
+  var $ = ClinchStaff.$;
+  var el = ClinchStaff.el;
+  var staff = ClinchStaff.keyed(KEY);
+  var api = staff.api;
 
   function showError(message, from) {
     errorFrom = from;
@@ -270,7 +236,7 @@
   }
 
   function refresh() {
-    if (!sessionStorage.getItem(KEY)) { return Promise.resolve(); }
+    if (!staff.hasKey()) { return Promise.resolve(); }
     return Promise.all([api("GET", "/v1/reps/me/leads"), api("GET", "/v1/reps/me/queue")])
       .then(function (parts) {
         var body = parts[0];
@@ -362,13 +328,13 @@
 
   $("inbox-key-form").addEventListener("submit", function (event) {
     event.preventDefault();
-    sessionStorage.setItem(KEY, $("inbox-key").value.trim());
+    staff.saveKey($("inbox-key").value.trim());
     $("inbox-key").value = "";
     refresh();
   });
 
   $("inbox-forget").addEventListener("click", function () {
-    sessionStorage.removeItem(KEY);
+    staff.forgetKey();
     closeChat();
     me = null;
     $("inbox-main").hidden = true;

@@ -7,44 +7,10 @@
   var current = null; // the sequence shown: {key, latest_version, steps}
   var chosenLead = null; // {id, email, name}
   var searchTimer = null;
-  var $ = function (id) { return document.getElementById(id); };
-
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
-
-  function detailOf(body, status) {
-    var detail = body && body.detail;
-    if (typeof detail === "string") { return detail; }
-    if (Array.isArray(detail)) {
-      return detail.map(function (d) {
-        return d && d.problem ? (d.field ? d.field + ": " : "") + d.problem : JSON.stringify(d);
-      }).join("; ");
-    }
-    return "the server answered " + status;
-  }
-
-  function api(method, path, body) {
-    var headers = { "Authorization": "Bearer " + sessionStorage.getItem(KEY) };
-    if (body !== undefined) { headers["Content-Type"] = "application/json"; }
-    return fetch(path, {
-      method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body)
-    }).then(function (response) {
-      return response.text().then(function (text) {
-        var parsed = null;
-        try { parsed = text ? JSON.parse(text) : null; } catch (e) { parsed = null; }
-        if (!response.ok) {
-          var error = new Error(detailOf(parsed, response.status));
-          error.status = response.status;
-          throw error;
-        }
-        return parsed;
-      });
-    });
-  }
+  var $ = ClinchStaff.$;
+  var el = ClinchStaff.el;
+  var staff = ClinchStaff.keyed(KEY);
+  var api = staff.api;
 
   function showError(error) {
     $("mk-error-text").textContent = error.message || String(error);
@@ -355,7 +321,7 @@
   }
 
   function start() {
-    if (!sessionStorage.getItem(KEY)) { $("mk-key-form").hidden = false; return; }
+    if (!staff.hasKey()) { $("mk-key-form").hidden = false; return; }
     var path = window.location.pathname;
     var shown = path.indexOf(PATH_PREFIX) === 0
       ? showSequence(decodeURIComponent(path.slice(PATH_PREFIX.length).replace(/\/+$/, "")))
@@ -365,12 +331,12 @@
 
   $("mk-key-form").addEventListener("submit", function (event) {
     event.preventDefault();
-    sessionStorage.setItem(KEY, $("mk-key").value.trim());
+    staff.saveKey($("mk-key").value.trim());
     $("mk-key").value = "";
     start();
   });
   $("mk-forget").addEventListener("click", function () {
-    sessionStorage.removeItem(KEY);
+    staff.forgetKey();
     window.location.href = "/marketing";
   });
   $("mk-error-close").addEventListener("click", clearError);
