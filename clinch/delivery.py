@@ -72,8 +72,20 @@ def parse_smtp_url(url: str) -> SmtpServer:
     )
 
 
-def send_smtp(message: EmailMessage, server: SmtpServer, *, timeout_s: float) -> str | None:
-    """Send a message over SMTP; return why it failed, or None."""
+@dataclass(frozen=True)
+class SmtpResult:
+    """How an SMTP send went: delivered (error None), or why not and whether a retry could help."""
+
+    error: str | None = None
+    permanent: bool = False  # a 5xx refusal of the recipient or the message: retrying won't help
+
+
+def _server_text(raw: bytes | str) -> str:
+    return (raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)).strip()
+
+
+def send_smtp(message: EmailMessage, server: SmtpServer, *, timeout_s: float) -> SmtpResult:
+    """Send a message over SMTP; say why it failed and whether a retry could help."""
     context = ssl.create_default_context()
     try:
         smtp = (
@@ -87,16 +99,24 @@ def send_smtp(message: EmailMessage, server: SmtpServer, *, timeout_s: float) ->
             if server.username:
                 smtp.login(server.username, server.password or "")
             smtp.send_message(message)
-    except TimeoutError:
-        return f"timed out after {timeout_s} s talking to {server.where}"
-    except smtplib.SMTPResponseException as exc:
-        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else ""
-        return f"SMTP {exc.smtp_code} from {server.where}: {text}".rstrip(": ")
     except smtplib.SMTPRecipientsRefused as exc:
-        return f"{server.where} refused {', '.join(exc.recipients)}"
+        answers = exc.recipients.items()
+        said = "; ".join(f"{rcpt}: {code} {_server_text(text)}" for rcpt, (code, text) in answers)
+        final = all(500 <= code < 600 for code, _ in exc.recipients.values())
+        return SmtpResult(error=f"{server.where} refused the recipient: {said}", permanent=final)
+    except smtplib.SMTPDataError as exc:
+        said = f"{exc.smtp_code} {_server_text(exc.smtp_error)}"
+        final = 500 <= exc.smtp_code < 600
+        return SmtpResult(error=f"{server.where} refused the message: {said}", permanent=final)
+    except smtplib.SMTPResponseException as exc:
+        said = f"{exc.smtp_code} {_server_text(exc.smtp_error)}"
+        return SmtpResult(error=f"SMTP {said} from {server.where}")
     except (smtplib.SMTPException, OSError) as exc:
-        return f"cannot send mail via {server.where}: {exc}"
-    return None
+        # smtplib reports a read that timed out as a disconnection caused by the timeout.
+        if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
+            return SmtpResult(error=f"timed out after {timeout_s} s talking to {server.where}")
+        return SmtpResult(error=f"cannot send mail via {server.where}: {exc}")
+    return SmtpResult()
 
 
 def write_outbox(message: EmailMessage, folder: Path, *, name: str) -> str | None:
@@ -194,7 +214,8 @@ class DeliveryClients:
             server = parse_smtp_url(smtp_url)
         except ValueError as exc:
             return f"CLINCH_SMTP_URL: {exc}"
-        return send_smtp(message, server, timeout_s=mail.timeout_s)
+        # A notice retries any failure up to its attempt limit, a 5xx refusal too, as before.
+        return send_smtp(message, server, timeout_s=mail.timeout_s).error
 
     def close(self) -> None:
         """Close the webhook client and the database pool this object opened."""

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import logging
 import os
-import smtplib
-import ssl
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -36,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from checkout.catalog import Catalog
 from clinch.assistant_wiring import load_public_catalog
-from clinch.delivery import SmtpServer, parse_smtp_url
+from clinch.delivery import parse_smtp_url, send_smtp
 from clinch.nurture_config import nurture_config
 from clinch.nurture_tasks import RETRY_SENDS_TASK, SEND_TASK
 from clinch.settings import Settings
@@ -106,45 +104,6 @@ def write_once(
             os.unlink(tmp)
     except OSError as exc:
         return Outcome(error=f"cannot write {final}: {exc}")
-    return Outcome()
-
-
-def _server_text(raw: bytes | str) -> str:
-    return (raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)).strip()
-
-
-def send_via_smtp(message: EmailMessage, server: SmtpServer, *, timeout_s: float) -> Outcome:
-    """Send a message over SMTP; say why it failed and whether a retry could help."""
-    context = ssl.create_default_context()
-    try:
-        smtp = (
-            smtplib.SMTP_SSL(server.host, server.port, timeout=timeout_s, context=context)
-            if server.use_ssl
-            else smtplib.SMTP(server.host, server.port, timeout=timeout_s)
-        )
-        with smtp:
-            if server.starttls:
-                smtp.starttls(context=context)
-            if server.username:
-                smtp.login(server.username, server.password or "")
-            smtp.send_message(message)
-    except smtplib.SMTPRecipientsRefused as exc:
-        answers = exc.recipients.items()
-        said = "; ".join(f"{rcpt}: {code} {_server_text(text)}" for rcpt, (code, text) in answers)
-        final = all(500 <= code < 600 for code, _ in exc.recipients.values())
-        return Outcome(error=f"{server.where} refused the recipient: {said}", permanent=final)
-    except smtplib.SMTPDataError as exc:
-        said = f"{exc.smtp_code} {_server_text(exc.smtp_error)}"
-        final = 500 <= exc.smtp_code < 600
-        return Outcome(error=f"{server.where} refused the message: {said}", permanent=final)
-    except smtplib.SMTPResponseException as exc:
-        said = f"{exc.smtp_code} {_server_text(exc.smtp_error)}"
-        return Outcome(error=f"SMTP {said} from {server.where}")
-    except (smtplib.SMTPException, OSError) as exc:
-        # smtplib reports a read that timed out as a disconnection caused by the timeout.
-        if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
-            return Outcome(error=f"timed out after {timeout_s} s talking to {server.where}")
-        return Outcome(error=f"cannot send mail via {server.where}: {exc}")
     return Outcome()
 
 
@@ -229,7 +188,8 @@ class NurtureMailClients:
             server = parse_smtp_url(smtp_url)
         except ValueError as exc:
             return Outcome(error=f"CLINCH_SMTP_URL: {exc}")
-        return send_via_smtp(claim.message, server, timeout_s=self.settings.mail.timeout_s)
+        sent = send_smtp(claim.message, server, timeout_s=self.settings.mail.timeout_s)
+        return Outcome(error=sent.error, permanent=sent.permanent)
 
     def sync_outbox(self) -> None:
         """Make the outbox folder's new names durable (once per batch, before recording)."""
