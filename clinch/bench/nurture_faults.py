@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -86,28 +87,43 @@ def _seed(sessions: sessionmaker[Session], leads: int, *, now: datetime) -> None
             session, parse_template_library(LIBRARY, source="bench"), actor="bench", at=now
         )
         save_sequence(session, parse_sequence(SEQUENCE), source="bench", actor="bench", at=now)
+    rows = [{"email": f"f{i}@faults.test", "name": f"Lead {i}"} for i in range(leads)]
     with sessions.begin() as session:
-        sequence_id = session.scalars(select(NurtureSequence.id)).one()
-        rows = [{"email": f"f{i}@faults.test", "name": f"Lead {i}"} for i in range(leads)]
-        session.execute(insert(Lead), rows)
-        ids = session.scalars(select(Lead.id).order_by(Lead.id)).all()
-        session.execute(
-            insert(Consent),
-            [
-                {"lead_id": i, "purpose": "marketing", "granted": True, "source": "bench",
-                 "recorded_at": now - timedelta(minutes=5)}
-                for i in ids
-            ],
-        )  # fmt: skip
-        session.execute(
-            insert(Enrollment),
-            [
-                {"lead_id": i, "sequence_id": sequence_id, "version": 1, "status": "active",
-                 "step_id": "hello", "visit": 1, "next_run_at": now, "variants": {},
-                 "entered_at": now, "steps_run": 0}
-                for i in ids
-            ],
-        )  # fmt: skip
+        seed_due_enrollments(session, leads=rows, step_id="hello", due_at=now, source="bench")
+
+
+def seed_due_enrollments(
+    session: Session,
+    *,
+    leads: Sequence[Mapping[str, object]],
+    step_id: str,
+    due_at: datetime,
+    source: str,
+) -> None:
+    """Insert these leads with marketing consent, each due at step_id of the store's one sequence.
+
+    The store holds no other leads: every lead in it is consented and enrolled.
+    """
+    sequence_id = session.scalars(select(NurtureSequence.id)).one()
+    session.execute(insert(Lead), list(leads))
+    ids = session.scalars(select(Lead.id).order_by(Lead.id)).all()
+    session.execute(
+        insert(Consent),
+        [
+            {"lead_id": i, "purpose": "marketing", "granted": True, "source": source,
+             "recorded_at": due_at - timedelta(minutes=5)}
+            for i in ids
+        ],
+    )  # fmt: skip
+    session.execute(
+        insert(Enrollment),
+        [
+            {"lead_id": i, "sequence_id": sequence_id, "version": 1, "status": "active",
+             "step_id": step_id, "visit": 1, "next_run_at": due_at, "variants": {},
+             "entered_at": due_at, "steps_run": 0}
+            for i in ids
+        ],
+    )  # fmt: skip
 
 
 def _worker_env(home: Path, broker: str) -> dict[str, str]:

@@ -22,15 +22,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from clinch.bench.nurture_faults import seed_due_enrollments
 from clinch.celery_app import create_celery
 from clinch.nurture_tasks import RETRY_SENDS_TASK, TICK_TASK
 from clinch.settings import Settings
 from leads.db import make_engine, make_session_factory
 from leads.migrate import upgrade
-from leads.models import Consent, Enrollment, Lead, NurtureSend, NurtureSequence, NurtureStepLog
+from leads.models import Enrollment, NurtureSend, NurtureStepLog
 from tests.nurture.factories_engine import save
 
 REDIS_URL = os.environ.get("CLINCH_TEST_REDIS_URL")
@@ -57,29 +58,11 @@ def _seed(sessions: sessionmaker[Session], n: int) -> None:
     now = datetime.now(UTC)
     with sessions.begin() as session:
         save(session, SEQUENCE, at=now - timedelta(hours=1))
+    leads = [{"email": f"kill{i}@worker.test", "created_at": now} for i in range(n)]
     with sessions.begin() as session:
-        sequence_id = session.scalars(select(NurtureSequence.id)).one()
-        session.execute(
-            insert(Lead), [{"email": f"kill{i}@worker.test", "created_at": now} for i in range(n)]
+        seed_due_enrollments(
+            session, leads=leads, step_id="hello", due_at=now - timedelta(minutes=1), source="test"
         )
-        ids = session.scalars(select(Lead.id).order_by(Lead.id)).all()
-        session.execute(
-            insert(Consent),
-            [
-                {"lead_id": i, "purpose": "marketing", "granted": True, "source": "test",
-                 "recorded_at": now - timedelta(minutes=5)}
-                for i in ids
-            ],
-        )  # fmt: skip
-        session.execute(
-            insert(Enrollment),
-            [
-                {"lead_id": i, "sequence_id": sequence_id, "version": 1, "status": "active",
-                 "step_id": "hello", "visit": 1, "next_run_at": now - timedelta(minutes=1),
-                 "variants": {}, "entered_at": now - timedelta(minutes=1), "steps_run": 0}
-                for i in ids
-            ],
-        )  # fmt: skip
 
 
 def _counts(sessions: sessionmaker[Session]) -> tuple[int, int]:
