@@ -143,6 +143,15 @@ def _to_email(session: Session, send_id: int) -> str | None:
     return send.to_email if send is not None else None
 
 
+def _unsubscribe_target(token: str, request: Request, resources: AppResources) -> int | Response:
+    """Return the send an unsubscribe token names, or the answer to a bad token."""
+    secret, ttl = _secret(resources)
+    try:
+        return read_unsubscribe(secret, token, max_age_s=ttl)
+    except (NurtureLinkInvalid, NurtureLinkExpired) as exc:
+        return _link_error(request, exc, kind="unsubscribe")
+
+
 @router.get(
     "/n/u/{token}",
     summary="The unsubscribe page of a nurture email (changes nothing: press its button)",
@@ -152,11 +161,9 @@ def unsubscribe_page(
     token: str, request: Request, session: SessionDep, resources: ResourcesDep
 ) -> Response:
     """Show a page with an unsubscribe button (a GET never unsubscribes: link scanners)."""
-    secret, ttl = _secret(resources)
-    try:
-        send_id = read_unsubscribe(secret, token, max_age_s=ttl)
-    except (NurtureLinkInvalid, NurtureLinkExpired) as exc:
-        return _link_error(request, exc, kind="unsubscribe")
+    send_id = _unsubscribe_target(token, request, resources)
+    if isinstance(send_id, Response):
+        return send_id
     company = resources.nurture.company_name
     form = _unsubscribe_form(token, company, _to_email(session, send_id))
     return _page(f"Unsubscribe from {company}", form)
@@ -171,11 +178,9 @@ def unsubscribe_now(
     token: str, request: Request, session: SessionDep, resources: ResourcesDep
 ) -> Response:
     """Withdraw the lead's marketing consent and end their nurture enrollments."""
-    secret, ttl = _secret(resources)
-    try:
-        send_id = read_unsubscribe(secret, token, max_age_s=ttl)
-    except (NurtureLinkInvalid, NurtureLinkExpired) as exc:
-        return _link_error(request, exc, kind="unsubscribe")
+    send_id = _unsubscribe_target(token, request, resources)
+    if isinstance(send_id, Response):
+        return send_id
     tracked = unsubscribe(session, send_id=send_id, now=utcnow())
     session.commit()  # before the exit task is queued, so the worker reads the consent
     _after_commit(resources, tracked, exits=True)
