@@ -62,6 +62,9 @@ bench: $(STAMP)
 	$(BIN)/clinch bench scoring
 	$(BIN)/clinch bench assistant
 	$(BIN)/clinch bench routing
+	$(BIN)/clinch bench nurture
+	# Needs a Redis (or RabbitMQ) broker: CLINCH_BROKER_URL, else redis://127.0.0.1:6379/14.
+	-$(BIN)/clinch bench nurture-faults --steps 10000 --kills 20
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

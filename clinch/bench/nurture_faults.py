@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kombu.connection import Connection
 from rich.console import Console
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -78,6 +79,14 @@ def _broker(settings: Settings) -> str:
             f"nurture-faults needs a Redis or RabbitMQ broker, not {url.split(':')[0]}: "
             "set CLINCH_BROKER_URL=redis://127.0.0.1:6379/14"
         )
+    try:
+        with Connection(url, connect_timeout=3) as connection:  # type: ignore[no-untyped-call]
+            connection.ensure_connection(max_retries=1)
+    except Exception as exc:  # kombu raises many types for a broker that is down
+        raise BenchmarkUnavailable(
+            f"nurture-faults cannot reach the broker at {url}: {exc}; start Redis or set "
+            "CLINCH_BROKER_URL"
+        ) from None
     return url
 
 
