@@ -18,6 +18,7 @@ from retrieval.edge_store import EdgeStore
 from retrieval.embedder import SentenceEmbedder, bundled_model_dir
 from retrieval.server_store import ServerStore
 from retrieval.store import VectorStore
+from tests.cached_embedder import CachedEmbedder
 from tests.simulated_store import LEADS, SEED, copy_database, fill_store
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -33,6 +34,12 @@ MODEL_CACHE = REPO / "var" / "test-models"
 def embedder() -> SentenceEmbedder:
     """The real MiniLM embedder (ONNX), exported once into var/test-models."""
     return SentenceEmbedder(bundled_model_dir(), backend="onnx", cache_dir=MODEL_CACHE)
+
+
+@pytest.fixture(scope="session")
+def cached_embedder(embedder: SentenceEmbedder) -> CachedEmbedder:
+    """The real embedder with a cache shared by every test of the session."""
+    return CachedEmbedder(embedder)
 
 
 @pytest.fixture(params=["edge", "server"])
@@ -97,15 +104,19 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceEmbedder) -> Path:
-    """A home with the demo company ingested once per run; tests copy it (see demo_company)."""
+def demo_template(
+    tmp_path_factory: pytest.TempPathFactory, cached_embedder: CachedEmbedder
+) -> Path:
+    """A home with the demo company ingested once per run; tests copy it (see demo_company).
+
+    Embedded through the session's cache, so the retrieval tests' demo ingests reuse the vectors.
+    """
     from tests.api.conftest import isolated_settings, link_model_cache
     from tests.demo_company import ingest_demo
 
-    del embedder  # the shared ONNX export must exist before it is linked
     home = tmp_path_factory.mktemp("demo-template")
     link_model_cache(home)
-    ingest_demo(isolated_settings(home))
+    ingest_demo(isolated_settings(home), embedder=cached_embedder)
     return home
 
 
