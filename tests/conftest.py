@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -124,14 +125,15 @@ def demo_template(
 POSTGRES_URL = os.environ.get("CLINCH_TEST_POSTGRES_URL")
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A throwaway database on the server, dropped after the test."""
+@contextmanager
+def throwaway_database(*, template: str | None = None) -> Iterator[str]:
+    """Yield the URL of a new database on the server (a copy of `template`), then drop it."""
     assert POSTGRES_URL is not None
     name = f"clinch_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    like = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{like}'))
     base, _, _ = POSTGRES_URL.rpartition("/")
     try:
         yield f"{base}/{name}"
@@ -142,9 +144,24 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def pg_sessions(pg_url: str) -> Iterator[sessionmaker[Session]]:
-    """Sessions on a migrated PostgreSQL database."""
-    upgrade(pg_url)
-    engine = make_engine(pg_url)
-    yield make_session_factory(engine)
-    engine.dispose()
+def pg_url() -> Iterator[str]:
+    """A throwaway database on the server, dropped after the test."""
+    with throwaway_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg_migrated() -> Iterator[str]:
+    """The name of a database migrated once per run: pg_sessions databases are copies of it."""
+    with throwaway_database() as url:
+        upgrade(url)
+        yield url.rpartition("/")[2]
+
+
+@pytest.fixture
+def pg_sessions(pg_migrated: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a migrated PostgreSQL database of the test's own (migrated 0.5 s, copied 0.2)."""
+    with throwaway_database(template=pg_migrated) as url:
+        engine = make_engine(url)
+        yield make_session_factory(engine)
+        engine.dispose()
