@@ -109,7 +109,7 @@ def test_a_prospect_chats_through_the_widget(server: str) -> None:
             answer = page.locator(".clinch-assistant").first
             expect(answer).to_contain_text("$8.50", timeout=30_000)
             checkout = page.locator('.clinch-action[data-kind="checkout"]').first
-            assert "/v1/checkout/" in (checkout.get_attribute("href") or "")
+            assert "/checkout/" in (checkout.get_attribute("href") or "")
 
             page.fill("#clinch-input", "Does Quillstack support single sign-on with SAML?")
             page.press("#clinch-input", "Enter")
@@ -135,12 +135,12 @@ def test_a_prospect_chats_through_the_widget(server: str) -> None:
             assert docs.url == href
             expect(docs.locator("h1")).to_have_text("Quillstack docs")
 
-            # Start checkout: the signed link shows the plan at the catalog's exact price.
+            # Start checkout: the signed link opens the checkout page at the catalog's exact price.
             checkout.click()
-            page.wait_for_url("**/v1/checkout/**")
+            page.wait_for_url("**/checkout/**")
             offer = page.locator("body").inner_text()
-            assert '"unit_price":"8.50"' in offer.replace(" ", "")
-            assert '"plan_id":"team"' in offer.replace(" ", "")
+            assert "Team" in offer
+            assert "$8.50" in offer
         finally:
             browser.close()
 
