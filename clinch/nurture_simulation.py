@@ -33,7 +33,8 @@ from clinch.nurture_delivery import NurtureMailClients, deliver_sends
 from leads.db import unit_of_work
 from leads.event_rules import EventIn
 from leads.intake import ingest_events
-from leads.models import Lead, NurtureSend, RoutingDecision, Score
+from leads.models import Lead, RoutingDecision, Score
+from leads.nurture_models import NurtureSend
 from nurture.config import NurtureConfig
 from nurture.enrollments import enroll_routed
 from nurture.exits import exit_for_leads

@@ -12,22 +12,20 @@ from sqlalchemy.orm import Session
 from leads import audit
 from leads.errors import InvalidEvent
 from leads.models import (
-    ACTIVE_ENROLLMENT,
     LIVE_ASSIGNMENT_STATES,
     Assignment,
     Consent,
     Conversation,
-    Enrollment,
     Event,
     Lead,
     LeadIdentity,
     Meeting,
     Notification,
-    NurtureSend,
     QueuedLead,
     RoutingDecision,
     as_utc,
 )
+from leads.nurture_models import ACTIVE_ENROLLMENT, Enrollment, NurtureSend
 from leads.touches import first_touch, last_touch, record_touch
 
 EMAIL: Final = "email"

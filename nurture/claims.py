@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from leads.models import ACTIVE_ENROLLMENT, Enrollment, as_utc
+from leads.models import as_utc
+from leads.nurture_models import ACTIVE_ENROLLMENT, Enrollment
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from leads.errors import LeadNotFound
-from leads.models import (
-    ACTIVE_ENROLLMENT,
-    Enrollment,
-    Lead,
-    NurtureSequence,
-    NurtureStepLog,
-    RoutingDecision,
-    as_utc,
-)
+from leads.models import Lead, RoutingDecision, as_utc
+from leads.nurture_models import ACTIVE_ENROLLMENT, Enrollment, NurtureSequence, NurtureStepLog
 from nurture.claims import begin_writing
 from nurture.errors import EnrollmentNotFound, SequenceNotFound
 from nurture.sequences import get_sequence, load_version

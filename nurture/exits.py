@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from leads.models import ACTIVE_ENROLLMENT, Enrollment, NurtureStepLog, as_utc
+from leads.models import as_utc
+from leads.nurture_models import ACTIVE_ENROLLMENT, Enrollment, NurtureStepLog
 from nurture.claims import begin_writing
 from nurture.fact_loader import events_read, load_facts, reads_routing
 from nurture.interpreter import CONVERTED, exit_detail, exit_reason

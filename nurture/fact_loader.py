@@ -16,11 +16,11 @@ from leads.models import (
     Consent,
     Event,
     Lead,
-    NurtureSend,
     QueuedLead,
     Score,
     as_utc,
 )
+from leads.nurture_models import NurtureSend
 from nurture.definition import BranchStep
 from nurture.definition import Sequence as NurtureSequence
 from nurture.facts import LeadFacts

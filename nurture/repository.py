@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leads.models import NurtureSequence, NurtureSequenceVersion, NurtureTemplate
+from leads.nurture_models import NurtureSequence, NurtureSequenceVersion, NurtureTemplate
 
 
 def find_sequence(session: Session, *, key: str) -> NurtureSequence | None:

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from leads.event_rules import DEFAULT_PURPOSE
 from leads.identity import current_lead
-from leads.models import Consent, Enrollment, Lead, NurtureSend, NurtureTemplate
+from leads.models import Consent, Lead
+from leads.nurture_models import Enrollment, NurtureSend, NurtureTemplate
 from nurture.personalisation import pages_of_leads
 from nurture.rendering import Items, TemplateParts
 

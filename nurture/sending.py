@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from checkout.catalog import Catalog
 from leads import audit
-from leads.models import Enrollment, Lead, NurtureSend, NurtureStepLog, as_utc
+from leads.models import Lead, as_utc
+from leads.nurture_models import Enrollment, NurtureSend, NurtureStepLog
 from nurture.config import NurtureConfig
 from nurture.errors import SendNotDead, SendNotFound, TemplateNotFound
 from nurture.message import build_message, message_id_for

@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leads import audit
-from leads.models import (
+from leads.models import as_utc
+from leads.nurture_models import (
     ACTIVE_ENROLLMENT,
     Enrollment,
     NurtureSequence,
     NurtureSequenceVersion,
-    as_utc,
 )
 from nurture import repository
 from nurture.definition import Sequence

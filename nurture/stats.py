@@ -15,14 +15,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from leads.models import (
+from leads.models import as_utc
+from leads.nurture_models import (
     ACTIVE_ENROLLMENT,
     Enrollment,
     NurtureSend,
     NurtureSequence,
     NurtureSequenceVersion,
     NurtureStepLog,
-    as_utc,
 )
 from nurture import repository
 from nurture.definition import EmailStep, SplitStep, Step

@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from checkout.catalog import Catalog
-from leads.models import TEMPLATE_NAME_MAX
+from leads.nurture_models import TEMPLATE_NAME_MAX
 from nurture.errors import InvalidTemplate
 from nurture.personalisation import sample_context
 from nurture.rendering import (

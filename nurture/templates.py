@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leads import audit
-from leads.models import NurtureTemplate, as_utc
+from leads.models import as_utc
+from leads.nurture_models import NurtureTemplate
 from nurture.errors import TemplateNotFound
 from nurture.rendering import TemplateParts
 from nurture.template_file import EmailTemplate

@@ -18,14 +18,8 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from leads.models import (
-    Base,
-    Enrollment,
-    NurtureSend,
-    NurtureSequenceVersion,
-    NurtureStepLog,
-    as_utc,
-)
+from leads.models import Base, as_utc
+from leads.nurture_models import Enrollment, NurtureSend, NurtureSequenceVersion, NurtureStepLog
 from nurture.claims import Claimed, claim_due
 from nurture.config import NurtureConfig
 from nurture.definition import Sequence

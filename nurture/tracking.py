@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from leads.event_rules import DEFAULT_PURPOSE, EventIn
 from leads.intake import ingest_events
-from leads.models import Consent, NurtureSend
+from leads.models import Consent
+from leads.nurture_models import NurtureSend
 from nurture.links import Click
 from nurture.sending import log_step, marketing_consent
 

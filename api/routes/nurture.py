@@ -37,7 +37,8 @@ from api.schemas_nurture import (
     TemplateSavedOut,
     VersionOut,
 )
-from leads.models import TEMPLATE_NAME_MAX, utcnow
+from leads.models import utcnow
+from leads.nurture_models import TEMPLATE_NAME_MAX
 from nurture import sequences, stats
 from nurture.definition import Sequence
 from nurture.dry_run import dry_run

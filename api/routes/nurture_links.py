@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from api.deps import ResourcesDep, SessionDep
 from api.resources import AppResources
-from leads.models import NurtureSend, utcnow
+from leads.models import utcnow
+from leads.nurture_models import NurtureSend
 from nurture.errors import NurtureLinkExpired, NurtureLinkInvalid
 from nurture.links import expired_click_target, read_click, read_open, read_unsubscribe
 from nurture.tracking import Tracked, record_click, record_open, unsubscribe

@@ -25,10 +25,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leads.db import make_engine, make_session_factory
 from leads.migrate import upgrade
-from leads.models import (
-    Consent,
+from leads.models import Consent, Lead
+from leads.nurture_models import (
     Enrollment,
-    Lead,
     NurtureSend,
     NurtureSequence,
     NurtureStepLog,

@@ -44,7 +44,8 @@ from clinch.nurture_tasks import RETRY_SENDS_TASK, TICK_TASK
 from clinch.settings import Settings
 from leads.db import make_engine, make_session_factory
 from leads.migrate import upgrade
-from leads.models import Consent, Enrollment, Lead, NurtureSend, NurtureSequence
+from leads.models import Consent, Lead
+from leads.nurture_models import Enrollment, NurtureSend, NurtureSequence
 from nurture.message import SEND_HEADER
 from nurture.sequence_file import parse_sequence
 from nurture.sequences import save_sequence

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from api.resources import AppResources
 from leads.db import unit_of_work
-from leads.models import AuditEntry, NurtureSequence, NurtureSequenceVersion
+from leads.models import AuditEntry
+from leads.nurture_models import NurtureSequence, NurtureSequenceVersion
 from tests.nurture.factories_stats import AB_SEQUENCE, add_templates, enroll, log, save, split_arm
 
 Headers = dict[str, str]

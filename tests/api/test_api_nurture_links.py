@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.resources import AppResources
 from leads.consents import current_consents
 from leads.db import unit_of_work
-from leads.models import Event, NurtureSend, NurtureStepLog, utcnow
+from leads.models import Event, utcnow
+from leads.nurture_models import NurtureSend, NurtureStepLog
 from nurture.config import NurtureConfig
 from nurture.links import click_link, open_link, sign_click, unsubscribe_link
 from nurture.sending import claim_send

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from api.resources import AppResources
 from leads.db import unit_of_work
-from leads.models import Enrollment, NurtureSend, NurtureStepLog, utcnow
+from leads.models import utcnow
+from leads.nurture_models import Enrollment, NurtureSend, NurtureStepLog
 from tests.nurture.factories_stats import AB_SEQUENCE, prospect
 
 Headers = dict[str, str]

@@ -25,7 +25,8 @@ from clinch.nurture_simulation import simulate_nurture
 from clinch.settings import Settings
 from leads.db import make_engine, make_session_factory
 from leads.migrate import upgrade
-from leads.models import Enrollment, Event, Lead, NurtureSend, RoutingDecision
+from leads.models import Event, Lead, RoutingDecision
+from leads.nurture_models import Enrollment, NurtureSend
 from nurture import sequences
 from nurture.schedule import is_quiet, lead_zone_name, zone
 from nurture.sequence_file import read_sequence_text

@@ -31,7 +31,7 @@ from clinch.nurture_tasks import RETRY_SENDS_TASK, TICK_TASK
 from clinch.settings import Settings
 from leads.db import make_engine, make_session_factory
 from leads.migrate import upgrade
-from leads.models import Enrollment, NurtureSend, NurtureStepLog
+from leads.nurture_models import Enrollment, NurtureSend, NurtureStepLog
 from tests.nurture.factories_engine import save
 
 REDIS_URL = os.environ.get("CLINCH_TEST_REDIS_URL")

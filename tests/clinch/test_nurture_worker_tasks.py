@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clinch.nurture_tasks import chunks, tick_now
 from clinch.routing_tasks import nurture_handoffs
-from leads.models import NurtureSend
+from leads.nurture_models import NurtureSend
 from routing.service import Routed
 from tests.nurture.factories_engine import MONDAY, config, enrolled, save
 

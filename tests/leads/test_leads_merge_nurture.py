@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from leads.models import Enrollment, NurtureSend
+from leads.nurture_models import Enrollment, NurtureSend
 from nurture.repository import find_sequence
 from nurture.sequence_file import parse_sequence
 from nurture.sequences import save_sequence

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from leads.event_rules import EventIn
 from leads.intake import ingest_events
-from leads.models import NurtureTemplate
+from leads.nurture_models import NurtureTemplate
 from nurture import sequences
 from nurture.config import NurtureConfig
 from nurture.definition import Sequence

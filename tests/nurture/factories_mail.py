@@ -14,7 +14,7 @@ from checkout.catalog import Catalog
 from checkout.catalog_loader import load_catalog
 from leads.event_rules import EventIn
 from leads.intake import ingest_events
-from leads.models import Enrollment, NurtureSend, NurtureSequence
+from leads.nurture_models import Enrollment, NurtureSend, NurtureSequence
 from nurture.config import NurtureConfig
 from nurture.template_file import parse_template_library
 from nurture.templates import save_templates

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from leads.event_rules import EventIn
 from leads.intake import ingest_events
-from leads.models import Enrollment, Lead, NurtureSend, NurtureStepLog, NurtureTemplate
+from leads.models import Lead
+from leads.nurture_models import Enrollment, NurtureSend, NurtureStepLog, NurtureTemplate
 from nurture import sequences
 from nurture.sequence_file import parse_sequence
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from leads.db import unit_of_work
 from leads.errors import LeadNotFound
-from leads.models import Enrollment, NurtureSend, NurtureStepLog
+from leads.nurture_models import Enrollment, NurtureSend, NurtureStepLog
 from nurture.config import NurtureConfig
 from nurture.dry_run import dry_run, sample_leads
 from tests.nurture.factories_stats import AT, prospect, save

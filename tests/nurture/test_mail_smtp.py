@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from clinch.nurture_delivery import NurtureMailClients, deliver_sends
 from clinch.settings import MailSettings, Settings
 from leads.db import unit_of_work
-from leads.models import NurtureSend
+from leads.nurture_models import NurtureSend
 from tests.nurture.factories_mail import (
     MONDAY,
     SENDER,

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from clinch.nurture_delivery import NurtureMailClients, deliver_sends, outbox_name
 from clinch.settings import Settings
 from leads.db import unit_of_work
-from leads.models import Lead, NurtureSend, NurtureStepLog, NurtureTemplate
+from leads.models import Lead
+from leads.nurture_models import NurtureSend, NurtureStepLog, NurtureTemplate
 from nurture.errors import SendNotDead
 from nurture.sending import claim_send, due_send_ids, retry_dead, send_rows
 from tests.nurture.factories_mail import (

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from leads.models import NurtureTemplate
+from leads.nurture_models import NurtureTemplate
 from nurture import sequences
 from nurture.definition import BranchStep, EmailStep, SplitStep, WaitStep
 from nurture.errors import InvalidSequence, SequenceNotFound

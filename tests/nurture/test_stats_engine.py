@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from leads.db import unit_of_work
 from leads.event_rules import EventIn
 from leads.intake import ingest_events
-from leads.models import NurtureSend
+from leads.nurture_models import NurtureSend
 from nurture import stats
 from nurture.config import NurtureConfig
 from nurture.enrollments import enroll

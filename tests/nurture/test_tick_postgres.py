@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from leads.models import Enrollment, NurtureSend
+from leads.nurture_models import Enrollment, NurtureSend
 from nurture.enrollments import Enrolled, enroll
 from nurture.exits import exit_for_leads
 from nurture.tick import TickResult, run_batch, run_tick

@@ -10,7 +10,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from leads.errors import LeadNotFound
-from leads.models import Enrollment, NurtureSend, NurtureStepLog, QueuedLead, RoutingDecision
+from leads.models import QueuedLead, RoutingDecision
+from leads.nurture_models import Enrollment, NurtureSend, NurtureStepLog
 from leads.scores import add_score
 from nurture import sequences
 from nurture.enrollments import (
