@@ -14,12 +14,15 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
+from checkout.catalog import Catalog
 from clinch.assistant_wiring import load_public_catalog
 from clinch.cli_output import print_json
 from clinch.settings import get_settings
 from clinch.wiring import configure_process, open_database
 from leads.db import unit_of_work
-from leads.errors import ClinchError
+from leads.errors import ClinchError, LeadNotFound
+from leads.identity import EMAIL, find_lead, normalise_email
+from leads.models import Lead
 from nurture import sequences
 from nurture.definition import (
     BranchStep,
@@ -63,6 +66,22 @@ def nurture_session() -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
+
+
+def catalog_of(session: Session) -> Catalog | None:
+    """Return the ingested pricing catalog, read beside this session's transaction."""
+    found = load_public_catalog(
+        sessionmaker(bind=session.get_bind()), company=get_settings().company_name
+    )
+    return found[0] if found else None
+
+
+def lead_by_email(session: Session, email: str) -> Lead:
+    """Return the lead known by this email address."""
+    lead = find_lead(session, kind=EMAIL, value=normalise_email(email))
+    if lead is None:
+        raise LeadNotFound(f"no lead has email {email!r}")
+    return lead
 
 
 def sequence_files(path: Path) -> list[Path]:
@@ -163,13 +182,8 @@ def _yaml(text: str, *, source: str) -> object:
 
 
 def _load_templates(session: Session, path: Path, *, actor: str, at: datetime) -> None:
-    settings = get_settings()
-    found = load_public_catalog(
-        sessionmaker(bind=session.get_bind()), company=settings.company_name
-    )
-    catalog = found[0] if found else None
     text = path.read_text(encoding="utf-8")
-    library = parse_template_library(text, source=str(path), catalog=catalog)
+    library = parse_template_library(text, source=str(path), catalog=catalog_of(session))
     changed = save_templates(session, library, actor=actor, at=at)
     console.print(f"{path}: {len(library)} templates ({changed} changed)", soft_wrap=True)
 

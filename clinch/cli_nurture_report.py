@@ -7,16 +7,19 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
-from clinch.assistant_wiring import load_public_catalog
-from clinch.cli_nurture import console, fail, nurture_app, nurture_session
+from clinch.cli_nurture import (
+    catalog_of,
+    console,
+    fail,
+    lead_by_email,
+    nurture_app,
+    nurture_session,
+)
 from clinch.cli_output import print_json
 from clinch.nurture_config import nurture_config
 from clinch.settings import get_settings
 from leads.errors import ClinchError
-from leads.models import Lead
 from nurture import stats, templates
 from nurture.dry_run import dry_run
 from nurture.preview import preview_step
@@ -80,19 +83,14 @@ def preview_command(
     settings = get_settings()
     try:
         with nurture_session() as session:
-            found = session.scalars(select(Lead).where(Lead.email == lead.lower())).first()
-            if found is None:
-                raise ClinchError(f"no lead has email {lead!r}")
-            catalog = load_public_catalog(
-                sessionmaker(bind=session.get_bind()), company=settings.company_name
-            )
+            found = lead_by_email(session, lead)
             shown = preview_step(
                 session,
                 key=key,
                 step_id=step,
                 lead_id=found.id,
                 config=nurture_config(settings),
-                catalog=catalog[0] if catalog else None,
+                catalog=catalog_of(session),
                 version=version,
             )
     except ClinchError as exc:

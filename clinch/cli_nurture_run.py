@@ -7,16 +7,14 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
-from clinch.cli_nurture import console, fail, nurture_app, nurture_session
+from clinch.cli_nurture import console, fail, lead_by_email, nurture_app, nurture_session
 from clinch.cli_output import print_json
 from clinch.nurture_config import nurture_config
 from clinch.nurture_delivery import NurtureMailClients, deliver_sends
 from clinch.settings import get_settings
 from clinch.wiring import configure_process, open_database
 from leads.errors import ClinchError
-from leads.models import Lead, RoutingDecision
 from nurture import enrollments, sending
 from nurture.tick import run_tick
 
@@ -45,19 +43,11 @@ def enroll_command(
             if lead is not None:
                 if sequence is None:
                     raise ClinchError("--lead needs --sequence KEY")
-                found = session.scalars(select(Lead).where(Lead.email == lead.lower())).first()
-                if found is None:
-                    raise ClinchError(f"no lead has email {lead!r}")
+                found = lead_by_email(session, lead)
                 done = enrollments.enroll(session, lead_id=found.id, sequence_key=sequence, at=at)
                 console.print(f"{lead}: {done.status} ({sequence})", soft_wrap=True)
                 return
-            ids = sorted(
-                set(
-                    session.scalars(
-                        select(RoutingDecision.lead_id).where(RoutingDecision.action == "nurture")
-                    )
-                )
-            )
+            ids = enrollments.routed_to_nurture(session)
             counts = enrollments.enroll_routed(session, lead_ids=ids, at=at)
     except ClinchError as exc:
         raise fail(exc) from None

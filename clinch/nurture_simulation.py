@@ -33,10 +33,10 @@ from clinch.nurture_delivery import NurtureMailClients, deliver_sends
 from leads.db import unit_of_work
 from leads.event_rules import EventIn
 from leads.intake import ingest_events
-from leads.models import Lead, RoutingDecision, Score
+from leads.models import Lead, Score
 from leads.nurture_models import NurtureSend
 from nurture.config import NurtureConfig
-from nurture.enrollments import enroll_routed
+from nurture.enrollments import enroll_routed, routed_to_nurture
 from nurture.exits import exit_for_leads
 from nurture.links import Click
 from nurture.personalisation import plan_fields
@@ -93,14 +93,7 @@ def simulate_nurture(
     """Enroll routed leads `days` before `now` and run the engine hour by hour up to `now`."""
     start = now - timedelta(days=days)
     with unit_of_work(sessions) as session:
-        ids = sorted(
-            set(
-                session.scalars(
-                    select(RoutingDecision.lead_id).where(RoutingDecision.action == "nurture")
-                )
-            )
-        )
-        counts = enroll_routed(session, lead_ids=ids, at=start)
+        counts = enroll_routed(session, lead_ids=routed_to_nurture(session), at=start)
     world = _World(sessions, mail, config, catalog, signing_key, random.Random(seed), Counter())
     clock, ticks, steps, sent, ended = start, 0, 0, 0, 0
     while clock <= now:

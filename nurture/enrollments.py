@@ -146,6 +146,12 @@ def latest_decisions(session: Session, *, lead_ids: Collection[int]) -> dict[int
     return {row.lead_id: row for row in rows}
 
 
+def routed_to_nurture(session: Session) -> list[int]:
+    """Return the leads that routing has ever sent to nurture (enroll_routed checks the newest)."""
+    query = select(RoutingDecision.lead_id).where(RoutingDecision.action == "nurture").distinct()
+    return sorted(session.scalars(query))
+
+
 def enroll_routed(session: Session, *, lead_ids: Collection[int], at: datetime) -> EnrollCounts:
     """Enroll each lead whose newest routing decision is nurture, in the sequence it names."""
     decisions = latest_decisions(session, lead_ids=lead_ids)
